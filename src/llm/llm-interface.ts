@@ -95,6 +95,12 @@ export class LlmInterface {
     return this.settings.tasks[task] !== undefined;
   }
 
+  /** Records and returns the skipped outcome: for stages that check `isConfigured` before preparing costly inputs. */
+  skip(task: LlmTask, tracer: Tracer): Skipped {
+    tracer.report({ source: `llm.${task}`, message: `${task} skipped: ${NO_LANGUAGE_MODEL}`, data: { task, outcome: 'skipped' } });
+    return SKIPPED;
+  }
+
   /** A new conversation whose images are downscaled to the configured size. */
   conversation(): Conversation {
     return new Conversation(this.settings.imageMaxSide);
@@ -195,11 +201,6 @@ export class LlmInterface {
     const client = this.clients.get(route.client);
     if (client === undefined) throw new AppError('LLM_NOT_CONFIGURED', `task ${task} names client "${route.client}", which is not configured`);
     return { task, client: client.settings, model: route.model, sdk: client.sdk, limit: client.limit };
-  }
-
-  private skip(task: LlmTask, tracer: Tracer): Skipped {
-    tracer.report({ source: `llm.${task}`, message: `${task} skipped: ${NO_LANGUAGE_MODEL}`, data: { task, outcome: 'skipped' } });
-    return SKIPPED;
   }
 
   /** Runs one traced call: skipped when the task has no route, reported whatever happens. */

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { LlmInterface, LlmOutcome } from '../llm-interface.js';
+import type { StageOptions } from './answers.js';
+
+export interface CategoryInfo {
+  name: string;
+  description: string;
+}
+
+export interface ArtefactForCategorising {
+  name: string;
+  caption: string | null;
+  additionalInfo: string | null;
+}
+
+const Existing = z.object({
+  decision: z.literal('existing'),
+  category: z.string().min(1).describe('the exact name of an existing category'),
+  revisedName: z.string().min(1).optional().describe('only if the artefact widens the category'),
+  revisedDescription: z.string().min(1).optional().describe('only if the artefact widens the category'),
+  reason: z.string().min(1),
+});
+const New = z.object({
+  decision: z.literal('new'),
+  name: z.string().min(1),
+  description: z.string().min(1),
+  reason: z.string().min(1),
+});
+
+export type CategoryDecision = z.output<typeof Existing> | z.output<typeof New>;
+
+const SYSTEM = [
+  'You sort event photographs into categories in the digitisation system of the Singapore Chinese Chamber',
+  'of Commerce and Industry. Given the existing categories and one photo, either:',
+  '(a) assign it to the best existing category;',
+  '(b) assign it to an existing category and propose a revised name and/or description, if the photo',
+  'slightly widens what the category covers; or',
+  '(c) propose a new category, only if the photo is clearly different from every existing category and',
+  'the new category is likely to attract more photos.',
+  'Always give a brief, specific reason.',
+].join(' ');
+
+/**
+ * Chooses a category for an event photo: an existing one (names must match exactly), possibly
+ * revised, or a new one. Answers that name an unknown category or reuse an existing name are sent
+ * back to the model with the problem, like any invalid answer.
+ */
+export async function categorise(
+  llm: LlmInterface,
+  artefact: ArtefactForCategorising,
+  categories: readonly CategoryInfo[],
+  options: StageOptions,
+): Promise<LlmOutcome<CategoryDecision>> {
+  const names = categories.map((c) => c.name);
+  const taken = (name: string, except?: string) =>
+    names.some((n) => n !== except && n.toLowerCase() === name.trim().toLowerCase());
+  const Decision = z.discriminatedUnion('decision', [Existing, New]).superRefine((answer, ctx) => {
+    if (answer.decision === 'existing') {
+      if (!names.includes(answer.category)) {
+        ctx.addIssue({ code: 'custom', path: ['category'], message: `must be exactly one of the existing names: ${names.join('; ') || '(there are none)'}` });
+      } else if (answer.revisedName !== undefined && taken(answer.revisedName, answer.category)) {
+        ctx.addIssue({ code: 'custom', path: ['revisedName'], message: 'another category already has this name' });
+      }
+    } else if (taken(answer.name)) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a category with this name exists; assign to it with decision "existing"' });
+    }
+  });
+
+  const list = categories.length === 0 ? 'No categories yet.' : categories.map((c) => `- ${c.name}: ${c.description}`).join('\n');
+  const photo = [
+    `Name: ${artefact.name}`,
+    `Caption: ${artefact.caption ?? '(none)'}`,
+    ...(artefact.additionalInfo ? [`Additional information: ${artefact.additionalInfo}`] : []),
+  ].join('\n');
+  const conversation = llm.conversation().system(SYSTEM).user(`Existing categories:\n${list}\n\nThe photo:\n${photo}`);
+  return llm.completeJson('categorise', conversation, Decision, options);
+}
