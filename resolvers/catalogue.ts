@@ -1,0 +1,190 @@
+import type { IResolvers } from '@graphql-tools/utils';
+import type { Artefact, ArtefactFilter, ArtefactKind, FieldVersion } from '../src/store/repositories/artefacts.js';
+import type { Book } from '../src/store/repositories/books.js';
+import type { Category, CategoryMembership } from '../src/store/repositories/categories.js';
+import type { Face, Figure } from '../src/store/repositories/figures.js';
+import type { StoredFile } from '../src/store/files.js';
+import { TOPICS } from '../src/services/events.js';
+import { requireViewer } from '../src/services/viewer.js';
+import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
+import type { Context } from './context.js';
+import { localId, optionalLocalId, toGlobalId, type NodeType } from './ids.js';
+
+type ImageSource = Pick<StoredFile, 'sha256' | 'mime' | 'width' | 'height' | 'bytes'>;
+
+const THUMBNAIL_PIXELS: Readonly<Record<string, number>> = { S128: 128, S256: 256, S512: 512, S1024: 1024 };
+
+const fieldValue = (f: FieldVersion) => ({ ...f, name: f.field, current: f.isCurrent });
+
+interface ArtefactFilterInput {
+  kind?: ArtefactKind | null;
+  batchId?: string | null;
+  categoryId?: string | null;
+  bookId?: string | null;
+  figureId?: string | null;
+  search?: string | null;
+}
+
+const toFilter = (f: ArtefactFilterInput | null | undefined): ArtefactFilter => ({
+  kind: f?.kind ?? null,
+  batchId: optionalLocalId(f?.batchId, 'Batch', 'filter.batchId'),
+  categoryId: optionalLocalId(f?.categoryId, 'Category', 'filter.categoryId'),
+  bookId: optionalLocalId(f?.bookId, 'Book', 'filter.bookId'),
+  figureId: optionalLocalId(f?.figureId, 'Figure', 'filter.figureId'),
+  search: f?.search ?? null,
+});
+
+/** A page of artefacts as a connection; shared by every list of artefacts in the schema. */
+export async function artefactConnection(ctx: Context, args: ConnectionArgs, filter: ArtefactFilter) {
+  requireViewer(ctx.viewer);
+  const page = await ctx.services.reads.artefactPage({ args: pageArgs(args), filter });
+  return toConnection(page, () => ctx.services.reads.artefactCount(filter));
+}
+
+const id = (type: NodeType) => (o: { id: string }) => toGlobalId(type, o.id);
+
+export const catalogueResolvers: IResolvers<unknown, Context> = {
+  Image: {
+    url: (i: ImageSource) => `/files/${i.sha256}`,
+    thumbnailUrl: (i: ImageSource, args: { size: string }) => `/files/${i.sha256}/thumbnail/${THUMBNAIL_PIXELS[args.size] ?? 256}`,
+  },
+  Artefact: {
+    id: id('Artefact'),
+    image: (a: Artefact): ImageSource => ({ sha256: a.fileSha256, mime: a.mime, width: a.width, height: a.height, bytes: a.bytes }),
+    createdBy: (a: Artefact, _args, ctx) => (a.createdBy === null ? null : ctx.loaders.user.load(a.createdBy)),
+    field: async (a: Artefact, args: { name: string }, ctx) => {
+      const f = (await ctx.loaders.fields.load(a.id)).find((x) => x.field === args.name);
+      return f === undefined ? null : fieldValue(f);
+    },
+    fields: async (a: Artefact, _args, ctx) => (await ctx.loaders.fields.load(a.id)).map(fieldValue),
+    fieldHistory: (a: Artefact, args: { name: string }, ctx) =>
+      ctx.services.store.artefacts.fieldHistory(a.id, args.name as FieldVersion['field']).map(fieldValue),
+    batchEntry: (a: Artefact, _args, ctx) => ctx.loaders.batchEntry.load(a.id),
+    batch: async (a: Artefact, _args, ctx) => {
+      const entry = await ctx.loaders.batchEntry.load(a.id);
+      return entry === null ? null : ctx.loaders.batch.load(entry.batchId);
+    },
+    categories: (a: Artefact, _args, ctx) => ctx.loaders.categoryMemberships.load(a.id),
+    books: (a: Artefact, _args, ctx) => ctx.loaders.bookMemberships.load(a.id),
+    figures: (a: Artefact, _args, ctx) => ctx.loaders.figuresIn.load(a.id),
+    faces: (a: Artefact, _args, ctx) => ctx.loaders.facesOfArtefact.load(a.id),
+    traces: (a: Artefact, args: ConnectionArgs, ctx) => {
+      const l = ctx.services.store.traces.page(pageArgs(args), { artefactId: a.id });
+      return toConnection(l.page, l.count);
+    },
+  },
+  FieldValue: {
+    author: (f: FieldVersion, _args, ctx) => (f.authorId === null ? null : ctx.loaders.user.load(f.authorId)),
+  },
+  CategoryMembership: {
+    category: (m: CategoryMembership, _args, ctx) => ctx.loaders.category.load(m.categoryId),
+    placedByUser: (m: CategoryMembership, _args, ctx) => (m.userId === null ? null : ctx.loaders.user.load(m.userId)),
+  },
+  BookMembership: {
+    book: (m: { bookId: string }, _args, ctx) => ctx.loaders.book.load(m.bookId),
+  },
+  Category: {
+    id: id('Category'),
+    memberCount: (c: Category, _args, ctx) => ctx.loaders.categoryMemberCount.load(c.id),
+    members: (c: Category, args: ConnectionArgs, ctx) => artefactConnection(ctx, args, { categoryId: c.id }),
+  },
+  Book: {
+    id: id('Book'),
+    pages: async (b: Book, args: ConnectionArgs, ctx) => {
+      const { page, total } = await ctx.services.reads.bookMembers({ bookId: b.id, args: pageArgs(args) });
+      const artefacts = await ctx.loaders.artefact.loadMany(page.items);
+      const items = artefacts.filter((a): a is Artefact => a !== null && !(a instanceof Error));
+      return toConnection({ ...page, items }, () => total);
+    },
+  },
+  Figure: {
+    id: id('Figure'),
+    named: (f: Figure) => f.label !== null,
+    headshot: (f: Figure, _args, ctx) => (f.headshotSha256 === null ? null : ctx.services.store.files.get(f.headshotSha256) ?? null),
+    faces: (f: Figure, _args, ctx) => ctx.loaders.facesOfFigure.load(f.id),
+    artefacts: (f: Figure, args: ConnectionArgs, ctx) => artefactConnection(ctx, args, { figureId: f.id }),
+  },
+  Face: {
+    id: id('Face'),
+    artefact: (f: Face, _args, ctx) => (f.artefactId === null ? null : ctx.loaders.artefact.load(f.artefactId)),
+    figure: (f: Face, _args, ctx) => (f.figureId === null ? null : ctx.loaders.figure.load(f.figureId)),
+    suggestedFigure: (f: Face, _args, ctx) => (f.suggestedFigureId === null ? null : ctx.loaders.figure.load(f.suggestedFigureId)),
+  },
+  CatalogueChange: {
+    id: (c: { entity: NodeType; id: string }) => toGlobalId(c.entity, c.id),
+  },
+  Query: {
+    artefacts: (_p, args: ConnectionArgs & { filter?: ArtefactFilterInput | null }, ctx) => artefactConnection(ctx, args, toFilter(args.filter)),
+    categories: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
+      requireViewer(ctx.viewer);
+      const { page, total } = await ctx.services.reads.categoryPage({ args: pageArgs(args), search: args.search ?? null });
+      return toConnection(page, () => total);
+    },
+    books: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
+      requireViewer(ctx.viewer);
+      const { page, total } = await ctx.services.reads.bookPage({ args: pageArgs(args), search: args.search ?? null });
+      return toConnection(page, () => total);
+    },
+    figures: async (_p, args: ConnectionArgs & { named?: boolean | null; search?: string | null }, ctx) => {
+      requireViewer(ctx.viewer);
+      const { page, total } = await ctx.services.reads.figurePage({ args: pageArgs(args), named: args.named ?? null, search: args.search ?? null });
+      return toConnection(page, () => total);
+    },
+  },
+  Mutation: {
+    updateArtefact: (_p, a: { id: string; input: Record<string, unknown> }, ctx) =>
+      ctx.services.artefacts.edit(ctx.viewer, localId(a.id, 'Artefact'), a.input),
+    deleteArtefact: async (_p, a: { id: string }, ctx) => {
+      await ctx.services.artefacts.delete(ctx.viewer, localId(a.id, 'Artefact'));
+      return a.id;
+    },
+    createCategory: (_p, a: { input: unknown }, ctx) => ctx.services.collections.createCategory(ctx.viewer, a.input),
+    updateCategory: (_p, a: { id: string; input: unknown }, ctx) =>
+      ctx.services.collections.updateCategory(ctx.viewer, localId(a.id, 'Category'), a.input),
+    deleteCategory: async (_p, a: { id: string }, ctx) => {
+      await ctx.services.collections.deleteCategory(ctx.viewer, localId(a.id, 'Category'));
+      return a.id;
+    },
+    setCategoryMember: (_p, a: { categoryId: string; artefactId: string; member: boolean; reason?: string | null }, ctx) =>
+      ctx.services.collections.setCategoryMember(
+        ctx.viewer,
+        localId(a.categoryId, 'Category', 'categoryId'),
+        localId(a.artefactId, 'Artefact', 'artefactId'),
+        a.member,
+        a.reason ?? null,
+      ),
+    createBook: (_p, a: { input: unknown }, ctx) => ctx.services.collections.createBook(ctx.viewer, a.input),
+    updateBook: (_p, a: { id: string; input: unknown }, ctx) => ctx.services.collections.updateBook(ctx.viewer, localId(a.id, 'Book'), a.input),
+    deleteBook: async (_p, a: { id: string }, ctx) => {
+      await ctx.services.collections.deleteBook(ctx.viewer, localId(a.id, 'Book'));
+      return a.id;
+    },
+    placeInBook: (_p, a: { bookId: string; artefactId: string; index?: number | null }, ctx) =>
+      ctx.services.collections.placeInBook(
+        ctx.viewer,
+        localId(a.bookId, 'Book', 'bookId'),
+        localId(a.artefactId, 'Artefact', 'artefactId'),
+        a.index ?? null,
+      ),
+    removeFromBook: (_p, a: { bookId: string; artefactId: string }, ctx) =>
+      ctx.services.collections.removeFromBook(ctx.viewer, localId(a.bookId, 'Book', 'bookId'), localId(a.artefactId, 'Artefact', 'artefactId')),
+    labelFigure: (_p, a: { id: string; label?: string | null }, ctx) =>
+      ctx.services.figures.label(ctx.viewer, localId(a.id, 'Figure'), a.label ?? null),
+    mergeFigures: (_p, a: { intoId: string; fromId: string }, ctx) =>
+      ctx.services.figures.merge(ctx.viewer, localId(a.intoId, 'Figure', 'intoId'), localId(a.fromId, 'Figure', 'fromId')),
+    moveFace: (_p, a: { faceId: string; figureId?: string | null }, ctx) =>
+      ctx.services.figures.moveFace(ctx.viewer, localId(a.faceId, 'Face', 'faceId'), optionalLocalId(a.figureId, 'Figure', 'figureId')),
+    deleteFigure: async (_p, a: { id: string }, ctx) => {
+      await ctx.services.figures.delete(ctx.viewer, localId(a.id, 'Figure'));
+      return a.id;
+    },
+  },
+  Subscription: {
+    catalogueChanged: {
+      subscribe: async (_p: unknown, _a: unknown, ctx: Context & { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } }) => {
+        requireViewer(ctx.viewer);
+        return ctx.pubsub.subscribe(TOPICS.catalogueChanged);
+      },
+    },
+  },
+};

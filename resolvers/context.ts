@@ -1,0 +1,19 @@
+import type { ClientInfo } from '../src/services/auth.js';
+import type { Services } from '../src/services/container.js';
+import type { Loaders } from '../src/services/loaders.js';
+import type { Viewer } from '../src/services/viewer.js';
+
+/** Sets and clears the browser's session cookies; absent for subscriptions (no HTTP response). */
+export interface SessionCookies {
+  set(token: string, csrfToken: string, expiresAt: string): void;
+  clear(): void;
+}
+
+/** What every resolver receives. */
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+  loaders: Loaders;
+  client: ClientInfo;
+  cookies?: SessionCookies;
+}

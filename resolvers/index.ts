@@ -1,0 +1,18 @@
+import { mergeResolvers } from '@graphql-tools/merge';
+import type { IResolvers } from '@graphql-tools/utils';
+import { batchResolvers } from './batches.js';
+import { catalogueResolvers } from './catalogue.js';
+import type { Context } from './context.js';
+import { nodeResolvers } from './node.js';
+import { scalarResolvers } from './scalars.js';
+import { traceResolvers } from './traces.js';
+import { userResolvers } from './users.js';
+
+export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
+  scalarResolvers as IResolvers<unknown, Context>,
+  nodeResolvers,
+  userResolvers,
+  catalogueResolvers,
+  batchResolvers,
+  traceResolvers,
+]);

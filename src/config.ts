@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration comes from environment variables (a `.env` file is read first when present).
+ * Every variable is validated at boot; a wrong value stops the server with a message naming it.
+ */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(min, { error: `expected at least ${min}` })
+    .max(max, { error: `expected at most ${max}` })
+    .default(fallback);
+
+const envSchema = z.object({
+  PORT: int(4000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z.url({ error: 'expected an absolute URL such as https://archive.example.org' }).optional(),
+  TRUST_PROXY: bool(false),
+
+  SUPERUSER_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,32}$/, { error: 'expected 3–32 letters, digits, dot, dash or underscore' })
+    .default('admin'),
+  SUPERUSER_EMAIL: z.email({ error: 'expected an email address' }).default('admin@archaive.local'),
+  SUPERUSER_PASSWORD: z.string().min(12, { error: 'expected at least 12 characters' }).optional(),
+
+  SESSION_IDLE_MINUTES: int(120, 1, 60 * 24 * 30),
+  SESSION_ABSOLUTE_HOURS: int(72, 1, 24 * 365),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { error: 'expected auto, true or false' }).default('auto'),
+  SIGNIN_MAX_FAILURES: int(5, 1, 100),
+  SIGNIN_LOCKOUT_MINUTES: int(15, 1, 24 * 60),
+  SIGNIN_RATE_PER_MINUTE: int(20, 1, 10_000),
+  SIGNIN_ALERTS: bool(false),
+
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'expected smtp://user:pass@host:port or smtps://…' })
+    .optional(),
+  SMTP_FROM: z.string().min(3).default('ArchAIve <no-reply@archaive.local>'),
+
+  CACHE_ENABLED: bool(true),
+  CACHE_TTL_SECONDS: int(300, 1, 86_400),
+
+  GRAPHIQL_ENABLED: bool(true),
+  GRAPHQL_MAX_DEPTH: int(12, 2, 100),
+  GRAPHQL_MAX_COMPLEXITY: int(20_000, 10, 10_000_000),
+
+  MAX_UPLOAD_MB: int(25, 1, 1024),
+  MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
+  MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  publicUrl: string;
+  trustProxy: boolean;
+  superuser: { username: string; email: string; password: string | undefined };
+  session: { idleMs: number; absoluteMs: number; cookieSecure: 'auto' | boolean };
+  signIn: { maxFailures: number; lockoutMs: number; ratePerMinute: number; alerts: boolean };
+  smtp: { url: string; from: string } | undefined;
+  cache: { enabled: boolean; ttlSeconds: number };
+  graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number };
+  uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses and validates the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return `${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    trustProxy: e.TRUST_PROXY,
+    superuser: { username: e.SUPERUSER_USERNAME, email: e.SUPERUSER_EMAIL, password: e.SUPERUSER_PASSWORD },
+    session: {
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
+    },
+    signIn: {
+      maxFailures: e.SIGNIN_MAX_FAILURES,
+      lockoutMs: e.SIGNIN_LOCKOUT_MINUTES * 60_000,
+      ratePerMinute: e.SIGNIN_RATE_PER_MINUTE,
+      alerts: e.SIGNIN_ALERTS,
+    },
+    smtp: e.SMTP_URL === undefined ? undefined : { url: e.SMTP_URL, from: e.SMTP_FROM },
+    cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
+    graphql: { graphiql: e.GRAPHIQL_ENABLED, maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
+    uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
+  };
+}
+
+/** Reads `.env` into process.env (without overriding what is already set), as Node does natively. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}

@@ -1,0 +1,74 @@
+import type {} from '@fastify/cookie';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Services } from '../services/container.js';
+import type { Viewer } from '../services/viewer.js';
+import type { SessionCookies } from '../../resolvers/context.js';
+
+export const SESSION_COOKIE = 'archaive_session';
+/** Readable by the page's own scripts (not httpOnly) so they can echo it in x-csrf-token. */
+export const CSRF_COOKIE = 'archaive_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    viewer: Viewer | null;
+  }
+}
+
+/** The bearer token of an `Authorization: Bearer …` header, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+  return m?.[1];
+}
+
+/**
+ * Resolves the viewer of every request from a bearer token (API clients) or the session cookie
+ * (browsers). A cookie session that posts without its CSRF token is refused with 403.
+ */
+export const authentication = fp<{ services: Services; config: Config }>(async (app, { services, config }) => {
+  app.decorateRequest('viewer', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const bearer = bearerToken(request.headers.authorization);
+    if (bearer !== undefined) {
+      request.viewer = services.auth.authenticate(bearer, 'bearer');
+      return;
+    }
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie === undefined) return;
+    const viewer = services.auth.authenticate(cookie, 'cookie');
+    if (viewer === null) return;
+    const header = request.headers[CSRF_HEADER];
+    if (request.method === 'POST' && !services.auth.csrfMatches(viewer.session, typeof header === 'string' ? header : undefined)) {
+      await reply
+        .code(403)
+        .type('application/json')
+        .send({ errors: [{ message: `Missing or wrong ${CSRF_HEADER} header for this cookie session`, extensions: { code: 'FORBIDDEN' } }] });
+      return reply;
+    }
+    request.viewer = viewer;
+  });
+
+  app.decorate('sessionCookies', (request: FastifyRequest, reply: FastifyReply): SessionCookies => {
+    const secure = config.session.cookieSecure === 'auto' ? request.protocol === 'https' : config.session.cookieSecure;
+    return {
+      set: (token, csrfToken, expiresAt) => {
+        const options = { path: '/', sameSite: 'lax' as const, secure, expires: new Date(expiresAt) };
+        reply.setCookie(SESSION_COOKIE, token, { ...options, httpOnly: true });
+        reply.setCookie(CSRF_COOKIE, csrfToken, { ...options, httpOnly: false });
+      },
+      clear: () => {
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      },
+    };
+  });
+});
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionCookies: (request: FastifyRequest, reply: FastifyReply) => SessionCookies;
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { notFound } from '../errors.js';
+import { isMetadataField, type Artefact, type MetadataField } from '../store/repositories/artefacts.js';
+import type { Store } from '../store/store.js';
+import type { ChangeRecorder } from './changes.js';
+import { parseInput, trimmed } from './validation.js';
+import { requireViewer, type Viewer } from './viewer.js';
+
+const editSchema = z.object({
+  name: trimmed(1, 200).optional(),
+  kind: z.enum(['MM', 'HF']).optional(),
+  fields: z
+    .array(
+      z.object({
+        name: z.string().refine(isMetadataField, { error: 'is not a metadata field' }),
+        // null clears the field (as a new version, so the old value stays on record).
+        value: z.string().max(100_000, { error: 'may have at most 100,000 characters' }).nullable(),
+      }),
+    )
+    .max(50)
+    .optional(),
+});
+
+/** Human edits to artefacts: each changed field becomes a new version; nothing is overwritten. */
+export class ArtefactService {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ChangeRecorder,
+  ) {}
+
+  get(id: string): Artefact {
+    const artefact = this.store.artefacts.byId(id);
+    if (!artefact) throw notFound('Artefact', id);
+    return artefact;
+  }
+
+  /** Applies only what was sent: omitted fields are left as they are. */
+  async edit(viewer: Viewer | null, id: string, input: unknown): Promise<Artefact> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    const before = this.get(id);
+    const data = parseInput(editSchema, input);
+    const changedFields = this.store.db.transaction(() => {
+      if (data.name !== undefined || data.kind !== undefined) {
+        this.store.artefacts.update(id, {
+          name: data.name,
+          ...(data.kind !== undefined && data.kind !== before.kind ? { kind: data.kind, kindSource: 'EDITOR' as const, kindConfidence: null } : {}),
+        });
+      }
+      return this.store.artefacts.writeFields(
+        id,
+        (data.fields ?? []).map((f) => ({ field: f.name as MetadataField, value: f.value, origin: 'HUMAN' as const, authorId: user.id })),
+      );
+    });
+    await this.changes.record(user, 'artefact.edit', { type: 'Artefact', id }, 'UPDATED', ['artefacts', 'fields'], {
+      name: data.name !== undefined && data.name !== before.name ? data.name : undefined,
+      kind: data.kind,
+      fields: changedFields,
+    });
+    return this.get(id);
+  }
+
+  async delete(viewer: Viewer | null, id: string): Promise<string> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    const artefact = this.get(id);
+    // Memberships, faces and the batch entry go with it (ON DELETE CASCADE); the image file stays
+    // in the content store, where other artefacts may share it.
+    this.store.artefacts.delete(id);
+    await this.changes.record(user, 'artefact.delete', { type: 'Artefact', id }, 'DELETED', ['artefacts', 'fields', 'categories', 'books', 'figures'], {
+      name: artefact.name,
+    });
+    return id;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { ArtefactService } from './artefacts.js';
+import { AuditService } from './audit.js';
+import { AuthService } from './auth.js';
+import { CatalogueReads } from './catalogue-reads.js';
+import { ChangeRecorder } from './changes.js';
+import { CollectionService } from './collections.js';
+import { Events } from './events.js';
+import { FigureService } from './figures.js';
+import { Mailer } from './mailer.js';
+import { ReadCache } from './read-cache.js';
+import { UserService } from './users.js';
+
+export type Log = (message: string, error: unknown) => void;
+
+/** Every service, wired once at boot over one store. */
+export function createServices(config: Config, store: Store, log: Log, events = new Events()) {
+  const audit = new AuditService(store.audit);
+  const mailer = new Mailer(config.smtp);
+  const cache = new ReadCache(config.cache);
+  const changes = new ChangeRecorder(audit, cache, events);
+  return {
+    store,
+    audit,
+    mailer,
+    cache,
+    events,
+    reads: new CatalogueReads(store, cache),
+    auth: new AuthService(store, audit, mailer, config, log),
+    users: new UserService(store, audit, mailer, config, log),
+    artefacts: new ArtefactService(store, changes),
+    collections: new CollectionService(store, changes),
+    figures: new FigureService(store, changes),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,40 @@
+import { createCache, type Cache } from 'async-cache-dedupe';
+
+/** The tables a cached read depends on; a write to any of them invalidates it. */
+export type CacheTable = 'artefacts' | 'fields' | 'categories' | 'books' | 'figures' | 'batches' | 'users';
+
+/**
+ * Cache of catalogue reads. Entries are tagged with the tables they read and dropped as soon as a
+ * service writes to one of those tables (the TTL is only a backstop). Off by configuration.
+ */
+export class ReadCache {
+  private readonly cache: Cache | undefined;
+  private counter = 0;
+
+  constructor(options: { enabled: boolean; ttlSeconds: number }) {
+    this.cache = options.enabled
+      ? createCache({ ttl: options.ttlSeconds, storage: { type: 'memory', options: { size: 5000, invalidation: true } } })
+      : undefined;
+  }
+
+  get enabled(): boolean {
+    return this.cache !== undefined;
+  }
+
+  /** Wraps a read so that its results are cached under its argument and tagged with `tables`. */
+  define<A, R>(name: string, tables: readonly CacheTable[], read: (arg: A) => R): (arg: A) => Promise<R> {
+    const cache = this.cache;
+    if (cache === undefined) return async (arg) => read(arg);
+    const key = `${name}#${(this.counter += 1)}`;
+    const refs = tables.map((t) => `table:${t}`);
+    cache.define(key, { references: () => refs }, async (arg: A) => read(arg));
+    const fn = (cache as unknown as Record<string, (arg: A) => Promise<R>>)[key];
+    if (fn === undefined) throw new Error(`cache function ${key} was not defined`);
+    return fn;
+  }
+
+  /** Drops every cached read that depends on any of `tables`. */
+  async invalidate(tables: readonly CacheTable[]): Promise<void> {
+    await this.cache?.invalidateAll(tables.map((t) => `table:${t}`));
+  }
+}

@@ -1,0 +1,188 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { AppError, notFound } from '../errors.js';
+import type { Role, User } from '../store/repositories/users.js';
+import type { Store } from '../store/store.js';
+import type { AuditService } from './audit.js';
+import type { Mailer } from './mailer.js';
+import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from './validation.js';
+import { requireViewer, type Viewer } from './viewer.js';
+
+/** How a generated password reached its owner. */
+export type PasswordDelivery = 'EMAILED' | 'SHOWN_ONCE';
+
+export interface IssuedPassword {
+  user: User;
+  delivery: PasswordDelivery;
+  /** Only when it could not be emailed: shown once to the superuser, never stored. */
+  oneTimePassword: string | null;
+}
+
+const profileFields = {
+  firstName: trimmed(0, 100).optional(),
+  lastName: trimmed(0, 100).optional(),
+  title: trimmed(0, 100).optional(),
+  contact: trimmed(0, 50).nullable().optional(),
+};
+
+const createUserSchema = z.object({
+  username: usernameSchema,
+  email: emailSchema,
+  role: z.enum(['ARCHIVIST', 'VIEWER'], { error: 'must be ARCHIVIST or VIEWER (there is one superuser)' }),
+  ...profileFields,
+});
+
+const updateUserSchema = z.object({
+  username: usernameSchema.optional(),
+  email: emailSchema.optional(),
+  role: z.enum(['ARCHIVIST', 'VIEWER'], { error: 'must be ARCHIVIST or VIEWER (there is one superuser)' }).optional(),
+  ...profileFields,
+});
+
+const profileSchema = z.object({ username: usernameSchema.optional(), email: emailSchema.optional(), ...profileFields });
+
+export const SUPERUSER_PASSWORD_FILE = 'superuser-password.txt';
+
+/** Accounts: the superuser's administration, and each user's own profile and password. */
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly audit: AuditService,
+    private readonly mailer: Mailer,
+    private readonly config: Pick<Config, 'superuser' | 'dataDir' | 'publicUrl'>,
+    private readonly log: (message: string, error: unknown) => void,
+  ) {}
+
+  /**
+   * Creates the one superuser at first boot. Without SUPERUSER_PASSWORD a strong random password is
+   * written once to a 0600 file in DATA_DIR; it is never logged. Returns where the password is.
+   */
+  async ensureSuperuser(): Promise<{ created: boolean; passwordFile: string | null }> {
+    if (this.store.users.superuser() !== undefined) return { created: false, passwordFile: null };
+    const given = this.config.superuser.password;
+    const password = given ?? generatePassword(24);
+    let passwordFile: string | null = null;
+    if (given === undefined) {
+      passwordFile = path.join(this.config.dataDir, SUPERUSER_PASSWORD_FILE);
+      // 'wx': never overwrite an earlier file.
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    const user = this.store.users.create({
+      username: this.config.superuser.username,
+      email: this.config.superuser.email,
+      passwordHash: await hashPassword(password),
+      role: 'SUPERUSER',
+      firstName: 'ArchAIve',
+      lastName: 'Superuser',
+    });
+    this.audit.record(null, 'user.createSuperuser', { type: 'User', id: user.id });
+    return { created: true, passwordFile };
+  }
+
+  byId(id: string): User {
+    const user = this.store.users.byId(id);
+    if (!user) throw notFound('User', id);
+    return user;
+  }
+
+  async createUser(viewer: Viewer | null, input: unknown): Promise<IssuedPassword> {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    const data = parseInput(createUserSchema, input);
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    const user = uniquely('That username or email is already taken', () =>
+      this.store.users.create({ ...data, passwordHash, role: data.role, contact: data.contact ?? null }),
+    );
+    this.audit.record(actor, 'user.create', { type: 'User', id: user.id }, { username: user.username, role: user.role });
+    return this.deliverPassword(user, password, 'accountCreated');
+  }
+
+  updateUser(viewer: Viewer | null, id: string, input: unknown): User {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    const target = this.byId(id);
+    const data = parseInput(updateUserSchema, input);
+    if (target.role === 'SUPERUSER' && data.role !== undefined) {
+      throw new AppError('FORBIDDEN', 'The superuser role cannot be changed');
+    }
+    const updated = uniquely('That username or email is already taken', () => this.store.users.update(id, data)) as User;
+    this.audit.record(actor, 'user.update', { type: 'User', id }, { fields: Object.keys(data) });
+    if (data.role !== undefined && data.role !== target.role) this.store.sessions.revokeAllForUser(id);
+    return updated;
+  }
+
+  deleteUser(viewer: Viewer | null, id: string): string {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    const target = this.byId(id);
+    if (target.role === 'SUPERUSER') throw new AppError('FORBIDDEN', 'The superuser cannot be deleted');
+    // Batches, artefacts and audit entries they made stay; their author becomes unknown (SET NULL).
+    this.store.users.delete(id);
+    this.audit.record(actor, 'user.delete', { type: 'User', id }, { username: target.username });
+    return id;
+  }
+
+  async resetPassword(viewer: Viewer | null, id: string): Promise<IssuedPassword> {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    const target = this.byId(id);
+    if (target.id === actor.id) throw new AppError('FORBIDDEN', 'Change your own password with changePassword');
+    const password = generatePassword();
+    this.store.users.setPassword(id, await hashPassword(password));
+    const revoked = this.store.sessions.revokeAllForUser(id);
+    this.audit.record(actor, 'user.resetPassword', { type: 'User', id }, { sessionsRevoked: revoked });
+    return this.deliverPassword(target, password, 'passwordReset');
+  }
+
+  revokeSessions(viewer: Viewer | null, id: string): number {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    this.byId(id);
+    const keep = id === actor.id ? (viewer as Viewer).session.id : null;
+    const revoked = this.store.sessions.revokeAllForUser(id, keep);
+    this.audit.record(actor, 'user.revokeSessions', { type: 'User', id }, { sessionsRevoked: revoked });
+    return revoked;
+  }
+
+  updateProfile(viewer: Viewer | null, input: unknown): User {
+    const { user } = requireViewer(viewer);
+    const data = parseInput(profileSchema, input);
+    const updated = uniquely('That username or email is already taken', () => this.store.users.update(user.id, data)) as User;
+    this.audit.record(user, 'profile.update', { type: 'User', id: user.id }, { fields: Object.keys(data) });
+    return updated;
+  }
+
+  async changePassword(viewer: Viewer | null, currentPassword: string, newPassword: string): Promise<User> {
+    const v = requireViewer(viewer);
+    if (!(await verifyPassword(v.user.passwordHash, currentPassword))) {
+      throw new AppError('BAD_USER_INPUT', 'The current password is not right', { field: 'currentPassword' });
+    }
+    const problem = passwordProblem(newPassword);
+    if (problem !== null) throw new AppError('BAD_USER_INPUT', problem, { field: 'newPassword' });
+    if (newPassword === currentPassword) throw new AppError('BAD_USER_INPUT', 'The new password is the same as the current one', { field: 'newPassword' });
+    this.store.users.setPassword(v.user.id, await hashPassword(newPassword));
+    // Other devices must sign in again with the new password; this session stays.
+    this.store.sessions.revokeAllForUser(v.user.id, v.session.id);
+    this.audit.record(v.user, 'profile.changePassword', { type: 'User', id: v.user.id });
+    void this.mailer.send(v.user.email, { kind: 'passwordChanged', username: v.user.username }, (e) =>
+      this.log('password-changed email failed', e),
+    );
+    return this.byId(v.user.id);
+  }
+
+  async setAvatar(viewer: Viewer | null, image: Buffer | null): Promise<User> {
+    const { user } = requireViewer(viewer);
+    const sha = image === null ? null : (await this.store.files.putImage(image)).sha256;
+    const updated = this.store.users.update(user.id, { avatarSha256: sha }) as User;
+    this.audit.record(user, image === null ? 'profile.removePicture' : 'profile.setPicture', { type: 'User', id: user.id });
+    return updated;
+  }
+
+  private async deliverPassword(user: User, password: string, kind: 'accountCreated' | 'passwordReset'): Promise<IssuedPassword> {
+    const signInUrl = `${this.config.publicUrl}/graphiql`;
+    const emailed = await this.mailer.send(user.email, { kind, username: user.username, password, signInUrl }, (e) =>
+      this.log(`${kind} email failed`, e),
+    );
+    return emailed ? { user, delivery: 'EMAILED', oneTimePassword: null } : { user, delivery: 'SHOWN_ONCE', oneTimePassword: password };
+  }
+}
+

@@ -1,0 +1,246 @@
+/**
+ * Versioned schema migrations, applied in order at boot. Never edit a released migration: add one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const initial = /* sql */ `
+CREATE TABLE files (
+  sha256      TEXT PRIMARY KEY,
+  mime        TEXT NOT NULL,
+  bytes       INTEGER NOT NULL,
+  width       INTEGER,
+  height      INTEGER,
+  created_at  TEXT NOT NULL
+);
+
+CREATE TABLE users (
+  id               TEXT PRIMARY KEY,
+  username         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  email            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash    TEXT NOT NULL,
+  role             TEXT NOT NULL CHECK (role IN ('SUPERUSER', 'ARCHIVIST', 'VIEWER')),
+  first_name       TEXT NOT NULL DEFAULT '',
+  last_name        TEXT NOT NULL DEFAULT '',
+  title            TEXT NOT NULL DEFAULT '',
+  contact          TEXT,
+  avatar_sha256    TEXT REFERENCES files(sha256),
+  failed_sign_ins  INTEGER NOT NULL DEFAULT 0,
+  locked_until     TEXT,
+  last_sign_in_at  TEXT,
+  password_changed_at TEXT NOT NULL,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+-- Exactly one superuser: a partial unique index makes a second one impossible, not just unlikely.
+CREATE UNIQUE INDEX users_one_superuser ON users(role) WHERE role = 'SUPERUSER';
+
+CREATE TABLE sessions (
+  id            TEXT PRIMARY KEY,
+  user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_hash    TEXT NOT NULL UNIQUE,
+  csrf_hash     TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  last_seen_at  TEXT NOT NULL,
+  expires_at    TEXT NOT NULL,
+  revoked_at    TEXT,
+  user_agent    TEXT,
+  ip            TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  actor_id     TEXT REFERENCES users(id) ON DELETE SET NULL,
+  actor_name   TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  target_type  TEXT,
+  target_id    TEXT,
+  detail       TEXT,
+  at           TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit_log(actor_id, id);
+
+CREATE TABLE artefacts (
+  id                 TEXT PRIMARY KEY,
+  seq                INTEGER NOT NULL UNIQUE,
+  kind               TEXT CHECK (kind IN ('MM', 'HF')),
+  kind_source        TEXT CHECK (kind_source IN ('CLASSIFIER', 'UPLOADER', 'EDITOR')),
+  kind_confidence    REAL,
+  name               TEXT NOT NULL,
+  original_filename  TEXT,
+  file_sha256        TEXT NOT NULL REFERENCES files(sha256),
+  created_by         TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at         TEXT NOT NULL,
+  updated_at         TEXT NOT NULL
+);
+CREATE INDEX artefacts_kind ON artefacts(kind, seq);
+
+-- Every metadata field is versioned: machine output and each human edit are rows; one is current.
+CREATE TABLE artefact_fields (
+  artefact_id  TEXT NOT NULL REFERENCES artefacts(id) ON DELETE CASCADE,
+  field        TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  value        TEXT,
+  origin       TEXT NOT NULL CHECK (origin IN ('MACHINE', 'HUMAN')),
+  step         TEXT,
+  model        TEXT,
+  confidence   REAL,
+  author_id    TEXT REFERENCES users(id) ON DELETE SET NULL,
+  is_current   INTEGER NOT NULL DEFAULT 1,
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (artefact_id, field, version)
+);
+CREATE UNIQUE INDEX artefact_fields_current ON artefact_fields(artefact_id, field) WHERE is_current = 1;
+
+-- Full-text search over names and the current text fields (Traditional, Simplified, English,
+-- captions). trigram works for Chinese, which has no spaces between words.
+CREATE VIRTUAL TABLE artefact_search USING fts5(artefact_id UNINDEXED, name, body, tokenize = 'trigram');
+
+CREATE TABLE batches (
+  id          TEXT PRIMARY KEY,
+  seq         INTEGER NOT NULL UNIQUE,
+  name        TEXT NOT NULL,
+  stage       TEXT NOT NULL CHECK (stage IN ('UPLOAD_PENDING', 'QUEUED', 'PROCESSING', 'CANCELLED', 'VETTING', 'INTEGRATING', 'COMPLETED')),
+  created_by  TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE batch_jobs (
+  id          TEXT PRIMARY KEY,
+  batch_id    TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL CHECK (kind IN ('PROCESS', 'INTEGRATE')),
+  status      TEXT NOT NULL CHECK (status IN ('PENDING', 'RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED')),
+  error       TEXT,
+  created_at  TEXT NOT NULL,
+  started_at  TEXT,
+  ended_at    TEXT
+);
+CREATE INDEX batch_jobs_batch ON batch_jobs(batch_id, created_at);
+
+CREATE TABLE batch_artefacts (
+  batch_id       TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  artefact_id    TEXT NOT NULL UNIQUE REFERENCES artefacts(id) ON DELETE CASCADE,
+  position       INTEGER NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('UNPROCESSED', 'PROCESSING', 'PROCESSED', 'FAILED', 'CONFIRMED', 'INTEGRATED')),
+  step           TEXT,
+  error_code     TEXT,
+  error_message  TEXT,
+  duration_ms    INTEGER,
+  processed_at   TEXT,
+  PRIMARY KEY (batch_id, artefact_id)
+);
+
+CREATE TABLE categories (
+  id           TEXT PRIMARY KEY,
+  seq          INTEGER NOT NULL UNIQUE,
+  name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  description  TEXT,
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+
+CREATE TABLE category_members (
+  category_id  TEXT NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+  artefact_id  TEXT NOT NULL REFERENCES artefacts(id) ON DELETE CASCADE,
+  reason       TEXT NOT NULL,
+  placed_by    TEXT NOT NULL CHECK (placed_by IN ('MODEL', 'HUMAN')),
+  model        TEXT,
+  user_id      TEXT REFERENCES users(id) ON DELETE SET NULL,
+  added_at     TEXT NOT NULL,
+  PRIMARY KEY (category_id, artefact_id)
+);
+CREATE INDEX category_members_artefact ON category_members(artefact_id);
+
+CREATE TABLE books (
+  id          TEXT PRIMARY KEY,
+  seq         INTEGER NOT NULL UNIQUE,
+  title       TEXT NOT NULL,
+  subtitle    TEXT,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE book_members (
+  book_id      TEXT NOT NULL REFERENCES books(id) ON DELETE CASCADE,
+  artefact_id  TEXT NOT NULL REFERENCES artefacts(id) ON DELETE CASCADE,
+  position     INTEGER NOT NULL,
+  added_at     TEXT NOT NULL,
+  PRIMARY KEY (book_id, artefact_id)
+);
+CREATE INDEX book_members_artefact ON book_members(artefact_id);
+
+CREATE TABLE figures (
+  id              TEXT PRIMARY KEY,
+  seq             INTEGER NOT NULL UNIQUE,
+  label           TEXT UNIQUE COLLATE NOCASE,
+  headshot_sha256 TEXT REFERENCES files(sha256),
+  origin          TEXT NOT NULL CHECK (origin IN ('PIPELINE', 'SEED', 'HUMAN')),
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL
+);
+
+CREATE TABLE faces (
+  id                TEXT PRIMARY KEY,
+  artefact_id       TEXT REFERENCES artefacts(id) ON DELETE CASCADE,
+  source_sha256     TEXT REFERENCES files(sha256),
+  figure_id         TEXT REFERENCES figures(id) ON DELETE SET NULL,
+  box_x             REAL NOT NULL,
+  box_y             REAL NOT NULL,
+  box_w             REAL NOT NULL,
+  box_h             REAL NOT NULL,
+  detector_score    REAL,
+  quality           REAL,
+  embedding         BLOB,
+  embedding_model   TEXT,
+  is_exemplar       INTEGER NOT NULL DEFAULT 0,
+  assignment        TEXT NOT NULL CHECK (assignment IN ('AUTO', 'SUGGESTED', 'HUMAN', 'NEW', 'UNASSIGNED')),
+  similarity        REAL,
+  suggested_figure_id TEXT REFERENCES figures(id) ON DELETE SET NULL,
+  created_at        TEXT NOT NULL
+);
+CREATE INDEX faces_artefact ON faces(artefact_id);
+CREATE INDEX faces_figure ON faces(figure_id);
+
+CREATE TABLE traces (
+  id           TEXT PRIMARY KEY,
+  purpose      TEXT NOT NULL,
+  artefact_id  TEXT REFERENCES artefacts(id) ON DELETE SET NULL,
+  batch_id     TEXT REFERENCES batches(id) ON DELETE SET NULL,
+  created_at   TEXT NOT NULL,
+  finished_at  TEXT,
+  outcome      TEXT
+);
+CREATE INDEX traces_artefact ON traces(artefact_id);
+CREATE INDEX traces_batch ON traces(batch_id);
+
+CREATE TABLE trace_reports (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  trace_id     TEXT NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+  source       TEXT NOT NULL,
+  message      TEXT NOT NULL,
+  level        TEXT NOT NULL CHECK (level IN ('debug', 'info', 'warn', 'error')),
+  worker_id    INTEGER NOT NULL,
+  at           TEXT NOT NULL,
+  duration_ms  REAL,
+  data         TEXT
+);
+CREATE INDEX trace_reports_trace ON trace_reports(trace_id, id);
+
+CREATE TABLE model_records (
+  name         TEXT PRIMARY KEY,
+  task         TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  sha256       TEXT,
+  licence      TEXT,
+  source       TEXT,
+  detail       TEXT,
+  checked_at   TEXT NOT NULL
+);
+`;
+
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial domain model', sql: initial }];

@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db.js';
+import { placeholders } from '../db.js';
+import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
+
+export type ArtefactKind = 'MM' | 'HF';
+export type KindSource = 'CLASSIFIER' | 'UPLOADER' | 'EDITOR';
+export type Origin = 'MACHINE' | 'HUMAN';
+
+/** Metadata fields an artefact can carry; which of them are full-text searchable. */
+export const METADATA_FIELDS = {
+  transcription: { searchable: true }, // Traditional Chinese, columns separated by newlines
+  ocrTranscription: { searchable: false }, // the machine reading before correction
+  simplified: { searchable: true },
+  translation: { searchable: true },
+  summary: { searchable: true },
+  entities: { searchable: false }, // JSON list of {text, type}
+  ocrLayout: { searchable: false }, // JSON lines, boxes, per-character candidates
+  caption: { searchable: true },
+  bannerText: { searchable: true },
+  description: { searchable: true },
+  additionalInfo: { searchable: true },
+} as const;
+export type MetadataField = keyof typeof METADATA_FIELDS;
+export const isMetadataField = (name: string): name is MetadataField => Object.hasOwn(METADATA_FIELDS, name);
+
+export interface Artefact {
+  id: string;
+  seq: number;
+  kind: ArtefactKind | null;
+  kindSource: KindSource | null;
+  kindConfidence: number | null;
+  name: string;
+  originalFilename: string | null;
+  fileSha256: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FieldVersion {
+  artefactId: string;
+  field: MetadataField;
+  version: number;
+  value: string | null;
+  origin: Origin;
+  step: string | null;
+  model: string | null;
+  confidence: number | null;
+  authorId: string | null;
+  isCurrent: boolean;
+  createdAt: string;
+}
+
+interface ArtefactRow {
+  id: string;
+  seq: number;
+  kind: ArtefactKind | null;
+  kind_source: KindSource | null;
+  kind_confidence: number | null;
+  name: string;
+  original_filename: string | null;
+  file_sha256: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface FieldRow {
+  artefact_id: string;
+  field: MetadataField;
+  version: number;
+  value: string | null;
+  origin: Origin;
+  step: string | null;
+  model: string | null;
+  confidence: number | null;
+  author_id: string | null;
+  is_current: number;
+  created_at: string;
+}
+
+const toArtefact = (r: ArtefactRow): Artefact => ({
+  id: r.id,
+  seq: r.seq,
+  kind: r.kind,
+  kindSource: r.kind_source,
+  kindConfidence: r.kind_confidence,
+  name: r.name,
+  originalFilename: r.original_filename,
+  fileSha256: r.file_sha256,
+  mime: r.mime,
+  width: r.width,
+  height: r.height,
+  bytes: r.bytes,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toField = (r: FieldRow): FieldVersion => ({
+  artefactId: r.artefact_id,
+  field: r.field,
+  version: r.version,
+  value: r.value,
+  origin: r.origin,
+  step: r.step,
+  model: r.model,
+  confidence: r.confidence,
+  authorId: r.author_id,
+  isCurrent: r.is_current === 1,
+  createdAt: r.created_at,
+});
+
+const SELECT = `SELECT a.*, f.mime, f.width, f.height, f.bytes FROM artefacts a JOIN files f ON f.sha256 = a.file_sha256`;
+
+export interface ArtefactFilter {
+  kind?: ArtefactKind | null;
+  batchId?: string | null;
+  categoryId?: string | null;
+  bookId?: string | null;
+  figureId?: string | null;
+  /** Full text: FTS5 trigram for 3+ characters, LIKE below that. */
+  search?: string | null;
+}
+
+export interface NewArtefact {
+  name: string;
+  originalFilename: string | null;
+  fileSha256: string;
+  kind?: ArtefactKind | null;
+  kindSource?: KindSource | null;
+  kindConfidence?: number | null;
+  createdBy: string | null;
+}
+
+export interface FieldWrite {
+  field: MetadataField;
+  value: string | null;
+  origin: Origin;
+  step?: string | null;
+  model?: string | null;
+  confidence?: number | null;
+  authorId?: string | null;
+}
+
+export class ArtefactRepository {
+  /**
+   * @param searchForms expands text into the forms that are indexed (e.g. Traditional and
+   *   Simplified), so a search in either script finds it.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly searchForms: (text: string) => string[],
+  ) {}
+
+  create(input: NewArtefact): Artefact {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db
+        .query(
+          `INSERT INTO artefacts (id, seq, kind, kind_source, kind_confidence, name, original_filename, file_sha256, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          nextSeq(this.db, 'artefacts'),
+          input.kind ?? null,
+          input.kindSource ?? null,
+          input.kindConfidence ?? null,
+          input.name,
+          input.originalFilename,
+          input.fileSha256,
+          input.createdBy,
+          now,
+          now,
+        );
+      this.reindex(id);
+    });
+    return this.byId(id) as Artefact;
+  }
+
+  byId(id: string): Artefact | undefined {
+    return this.byIds([id])[0];
+  }
+
+  byIds(ids: readonly string[]): Artefact[] {
+    if (ids.length === 0) return [];
+    return this.db.query<ArtefactRow>(`${SELECT} WHERE a.id IN (${placeholders(ids.length)})`).all(...ids).map(toArtefact);
+  }
+
+  private filterQuery(filter: ArtefactFilter): KeysetQuery {
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.kind) {
+      where.push('a.kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.batchId) {
+      where.push('a.id IN (SELECT artefact_id FROM batch_artefacts WHERE batch_id = ?)');
+      params.push(filter.batchId);
+    }
+    if (filter.categoryId) {
+      where.push('a.id IN (SELECT artefact_id FROM category_members WHERE category_id = ?)');
+      params.push(filter.categoryId);
+    }
+    if (filter.bookId) {
+      where.push('a.id IN (SELECT artefact_id FROM book_members WHERE book_id = ?)');
+      params.push(filter.bookId);
+    }
+    if (filter.figureId) {
+      where.push('a.id IN (SELECT artefact_id FROM faces WHERE figure_id = ?)');
+      params.push(filter.figureId);
+    }
+    const search = filter.search?.trim();
+    if (search) {
+      if ([...search].length >= 3) {
+        where.push('a.id IN (SELECT artefact_id FROM artefact_search WHERE artefact_search MATCH ?)');
+        // A quoted phrase: the user's text is matched literally, never parsed as FTS syntax.
+        params.push(`"${search.replaceAll('"', '""')}"`);
+      } else {
+        where.push(`a.id IN (SELECT artefact_id FROM artefact_search WHERE name LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')`);
+        params.push(likePattern(search), likePattern(search));
+      }
+    }
+    return { sql: `${SELECT} WHERE ${where.join(' AND ')}`, params, seq: 'a.seq' };
+  }
+
+  page(args: PageArgs, filter: ArtefactFilter): Listing<Artefact> {
+    const q = this.filterQuery(filter);
+    return listing<ArtefactRow, Artefact>(this.db, q, args, toArtefact);
+  }
+
+  update(id: string, changes: { name?: string; kind?: ArtefactKind | null; kindSource?: KindSource | null; kindConfidence?: number | null }): void {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const columns = { name: 'name', kind: 'kind', kindSource: 'kind_source', kindConfidence: 'kind_confidence' } as const;
+    for (const key of Object.keys(columns) as (keyof typeof columns)[]) {
+      if (changes[key] !== undefined) {
+        sets.push(`${columns[key]} = ?`);
+        params.push(changes[key]);
+      }
+    }
+    if (sets.length === 0) return;
+    this.db.transaction(() => {
+      this.db.query(`UPDATE artefacts SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`).run(...params, new Date().toISOString(), id);
+      if (changes.name !== undefined) this.reindex(id);
+    });
+  }
+
+  delete(id: string): boolean {
+    return this.db.transaction(() => {
+      this.db.query('DELETE FROM artefact_search WHERE artefact_id = ?').run(id);
+      return this.db.query('DELETE FROM artefacts WHERE id = ?').run(id).changes > 0;
+    });
+  }
+
+  /** Current field values of many artefacts at once. */
+  currentFields(artefactIds: readonly string[]): FieldVersion[] {
+    if (artefactIds.length === 0) return [];
+    return this.db
+      .query<FieldRow>(`SELECT * FROM artefact_fields WHERE is_current = 1 AND artefact_id IN (${placeholders(artefactIds.length)})`)
+      .all(...artefactIds)
+      .map(toField);
+  }
+
+  fieldHistory(artefactId: string, field: MetadataField): FieldVersion[] {
+    return this.db
+      .query<FieldRow>('SELECT * FROM artefact_fields WHERE artefact_id = ? AND field = ? ORDER BY version')
+      .all(artefactId, field)
+      .map(toField);
+  }
+
+  /**
+   * Writes new versions of fields: earlier versions stay on record, the new one becomes current.
+   * A write whose value equals the current one is skipped. Returns the fields that changed.
+   */
+  writeFields(artefactId: string, writes: readonly FieldWrite[]): MetadataField[] {
+    const now = new Date().toISOString();
+    const changed: MetadataField[] = [];
+    this.db.transaction(() => {
+      for (const w of writes) {
+        const current = this.db
+          .query<{ version: number; value: string | null }>('SELECT version, value FROM artefact_fields WHERE artefact_id = ? AND field = ? AND is_current = 1')
+          .get(artefactId, w.field);
+        if (current && current.value === w.value) continue;
+        this.db.query('UPDATE artefact_fields SET is_current = 0 WHERE artefact_id = ? AND field = ? AND is_current = 1').run(artefactId, w.field);
+        const version = (this.db
+          .query<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM artefact_fields WHERE artefact_id = ? AND field = ?')
+          .get(artefactId, w.field)?.v ?? 1);
+        this.db
+          .query(
+            `INSERT INTO artefact_fields (artefact_id, field, version, value, origin, step, model, confidence, author_id, is_current, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+          )
+          .run(artefactId, w.field, version, w.value, w.origin, w.step ?? null, w.model ?? null, w.confidence ?? null, w.authorId ?? null, now);
+        changed.push(w.field);
+      }
+      if (changed.length > 0) {
+        this.db.query('UPDATE artefacts SET updated_at = ? WHERE id = ?').run(now, artefactId);
+        if (changed.some((f) => METADATA_FIELDS[f].searchable)) this.reindex(artefactId);
+      }
+    });
+    return changed;
+  }
+
+  /** Rebuilds the artefact's row in the full-text index from its name and current texts. */
+  private reindex(artefactId: string): void {
+    const name = this.db.query<{ name: string }>('SELECT name FROM artefacts WHERE id = ?').get(artefactId)?.name ?? '';
+    const texts = this.currentFields([artefactId])
+      .filter((f) => METADATA_FIELDS[f.field].searchable && f.value)
+      .map((f) => f.value as string);
+    const body = [...new Set(texts.flatMap((t) => this.searchForms(t)))].join('\n');
+    const nameForms = [...new Set(this.searchForms(name))].join('\n');
+    this.db.query('DELETE FROM artefact_search WHERE artefact_id = ?').run(artefactId);
+    this.db.query('INSERT INTO artefact_search (artefact_id, name, body) VALUES (?, ?, ?)').run(artefactId, nameForms, body);
+  }
+}

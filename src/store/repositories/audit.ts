@@ -1,0 +1,82 @@
+import type { Db } from '../db.js';
+import { listing, type Listing, type PageArgs } from '../pagination.js';
+
+export interface AuditEntry {
+  seq: number;
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  detail: Record<string, unknown> | null;
+  at: string;
+}
+
+interface AuditRow {
+  seq: number;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: string | null;
+  at: string;
+}
+
+const toEntry = (r: AuditRow): AuditEntry => ({
+  seq: r.seq,
+  actorId: r.actor_id,
+  actorName: r.actor_name,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+  at: r.at,
+});
+
+export interface NewAuditEntry {
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  add(e: NewAuditEntry): void {
+    this.db
+      .query('INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        e.actorId,
+        e.actorName,
+        e.action,
+        e.targetType ?? null,
+        e.targetId ?? null,
+        e.detail == null ? null : JSON.stringify(e.detail),
+        new Date().toISOString(),
+      );
+  }
+
+  /** Oldest first; `last` reads the newest entries. */
+  page(args: PageArgs, filter: { actorId?: string | null; action?: string | null; targetId?: string | null }): Listing<AuditEntry> {
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.actorId) {
+      where.push('actor_id = ?');
+      params.push(filter.actorId);
+    }
+    if (filter.action) {
+      where.push('action = ?');
+      params.push(filter.action);
+    }
+    if (filter.targetId) {
+      where.push('target_id = ?');
+      params.push(filter.targetId);
+    }
+    const q = { sql: `SELECT id AS seq, * FROM audit_log WHERE ${where.join(' AND ')}`, params, seq: 'id' };
+    return listing<AuditRow, AuditEntry>(this.db, q, args, toEntry);
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db.js';
+import { placeholders } from '../db.js';
+import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+
+export type BatchStage = 'UPLOAD_PENDING' | 'QUEUED' | 'PROCESSING' | 'CANCELLED' | 'VETTING' | 'INTEGRATING' | 'COMPLETED';
+export type BatchArtefactStatus = 'UNPROCESSED' | 'PROCESSING' | 'PROCESSED' | 'FAILED' | 'CONFIRMED' | 'INTEGRATED';
+
+export interface Batch {
+  id: string;
+  seq: number;
+  name: string;
+  stage: BatchStage;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BatchArtefact {
+  batchId: string;
+  artefactId: string;
+  position: number;
+  status: BatchArtefactStatus;
+  step: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  durationMs: number | null;
+  processedAt: string | null;
+}
+
+interface BatchRow {
+  id: string;
+  seq: number;
+  name: string;
+  stage: BatchStage;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface BatchArtefactRow {
+  batch_id: string;
+  artefact_id: string;
+  position: number;
+  status: BatchArtefactStatus;
+  step: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  duration_ms: number | null;
+  processed_at: string | null;
+}
+
+const toBatch = (r: BatchRow): Batch => ({
+  id: r.id,
+  seq: r.seq,
+  name: r.name,
+  stage: r.stage,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toBatchArtefact = (r: BatchArtefactRow): BatchArtefact => ({
+  batchId: r.batch_id,
+  artefactId: r.artefact_id,
+  position: r.position,
+  status: r.status,
+  step: r.step,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  durationMs: r.duration_ms,
+  processedAt: r.processed_at,
+});
+
+export class BatchRepository {
+  constructor(private readonly db: Db) {}
+
+  create(input: { name: string; createdBy: string | null }): Batch {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.transaction(() =>
+      this.db
+        .query('INSERT INTO batches (id, seq, name, stage, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, nextSeq(this.db, 'batches'), input.name, 'UPLOAD_PENDING', input.createdBy, now, now),
+    );
+    return this.byIds([id])[0] as Batch;
+  }
+
+  byIds(ids: readonly string[]): Batch[] {
+    if (ids.length === 0) return [];
+    return this.db.query<BatchRow>(`SELECT * FROM batches WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toBatch);
+  }
+
+  page(args: PageArgs, filter: { stage?: BatchStage | null; search?: string | null; createdBy?: string | null }): Listing<Batch> {
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.stage) {
+      where.push('stage = ?');
+      params.push(filter.stage);
+    }
+    if (filter.createdBy) {
+      where.push('created_by = ?');
+      params.push(filter.createdBy);
+    }
+    if (filter.search) {
+      where.push(`name LIKE ? ESCAPE '\\'`);
+      params.push(likePattern(filter.search));
+    }
+    return listing<BatchRow, Batch>(this.db, { sql: `SELECT * FROM batches WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toBatch);
+  }
+
+  addArtefact(batchId: string, artefactId: string): void {
+    this.db.transaction(() => {
+      const position =
+        this.db.query<{ p: number }>('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM batch_artefacts WHERE batch_id = ?').get(batchId)?.p ?? 1;
+      this.db
+        .query("INSERT INTO batch_artefacts (batch_id, artefact_id, position, status) VALUES (?, ?, ?, 'UNPROCESSED')")
+        .run(batchId, artefactId, position);
+      this.db.query('UPDATE batches SET updated_at = ? WHERE id = ?').run(new Date().toISOString(), batchId);
+    });
+  }
+
+  /** The batch entry of each of many artefacts (an artefact belongs to at most one batch). */
+  entriesOf(artefactIds: readonly string[]): BatchArtefact[] {
+    if (artefactIds.length === 0) return [];
+    return this.db
+      .query<BatchArtefactRow>(`SELECT * FROM batch_artefacts WHERE artefact_id IN (${placeholders(artefactIds.length)})`)
+      .all(...artefactIds)
+      .map(toBatchArtefact);
+  }
+
+  /** Per-status counts of many batches. */
+  statusCounts(batchIds: readonly string[]): Map<string, Partial<Record<BatchArtefactStatus, number>>> {
+    const result = new Map<string, Partial<Record<BatchArtefactStatus, number>>>();
+    if (batchIds.length === 0) return result;
+    const rows = this.db
+      .query<{ batch_id: string; status: BatchArtefactStatus; n: number }>(
+        `SELECT batch_id, status, COUNT(*) AS n FROM batch_artefacts WHERE batch_id IN (${placeholders(batchIds.length)}) GROUP BY batch_id, status`,
+      )
+      .all(...batchIds);
+    for (const r of rows) result.set(r.batch_id, { ...result.get(r.batch_id), [r.status]: r.n });
+    return result;
+  }
+
+  setStage(id: string, stage: BatchStage): void {
+    this.db.query('UPDATE batches SET stage = ?, updated_at = ? WHERE id = ?').run(stage, new Date().toISOString(), id);
+  }
+
+  rename(id: string, name: string): void {
+    this.db.query('UPDATE batches SET name = ?, updated_at = ? WHERE id = ?').run(name, new Date().toISOString(), id);
+  }
+
+  delete(id: string): boolean {
+    return this.db.query('DELETE FROM batches WHERE id = ?').run(id).changes > 0;
+  }
+}

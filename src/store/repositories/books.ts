@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db.js';
+import { placeholders } from '../db.js';
+import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+
+export interface Book {
+  id: string;
+  seq: number;
+  title: string;
+  subtitle: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface BookRow {
+  id: string;
+  seq: number;
+  title: string;
+  subtitle: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const toBook = (r: BookRow): Book => ({
+  id: r.id,
+  seq: r.seq,
+  title: r.title,
+  subtitle: r.subtitle,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class BookRepository {
+  constructor(private readonly db: Db) {}
+
+  create(input: { title: string; subtitle: string | null }): Book {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.transaction(() =>
+      this.db
+        .query('INSERT INTO books (id, seq, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, nextSeq(this.db, 'books'), input.title, input.subtitle, now, now),
+    );
+    return this.byIds([id])[0] as Book;
+  }
+
+  byIds(ids: readonly string[]): Book[] {
+    if (ids.length === 0) return [];
+    return this.db.query<BookRow>(`SELECT * FROM books WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toBook);
+  }
+
+  page(args: PageArgs, filter: { search?: string | null }): Listing<Book> {
+    const params: unknown[] = [];
+    let where = '1 = 1';
+    if (filter.search) {
+      where = `(title LIKE ? ESCAPE '\\' OR subtitle LIKE ? ESCAPE '\\')`;
+      params.push(likePattern(filter.search), likePattern(filter.search));
+    }
+    return listing<BookRow, Book>(this.db, { sql: `SELECT * FROM books WHERE ${where}`, params, seq: 'seq' }, args, toBook);
+  }
+
+  update(id: string, changes: { title?: string; subtitle?: string | null }): void {
+    const now = new Date().toISOString();
+    if (changes.title !== undefined) this.db.query('UPDATE books SET title = ?, updated_at = ? WHERE id = ?').run(changes.title, now, id);
+    if (changes.subtitle !== undefined) this.db.query('UPDATE books SET subtitle = ?, updated_at = ? WHERE id = ?').run(changes.subtitle, now, id);
+  }
+
+  delete(id: string): boolean {
+    return this.db.query('DELETE FROM books WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Book ids per artefact, for many artefacts at once. */
+  membershipsOf(artefactIds: readonly string[]): { bookId: string; artefactId: string; position: number }[] {
+    if (artefactIds.length === 0) return [];
+    return this.db
+      .query<{ book_id: string; artefact_id: string; position: number }>(
+        `SELECT m.book_id, m.artefact_id, m.position FROM book_members m JOIN books b ON b.id = m.book_id
+         WHERE m.artefact_id IN (${placeholders(artefactIds.length)}) ORDER BY b.seq`,
+      )
+      .all(...artefactIds)
+      .map((r) => ({ bookId: r.book_id, artefactId: r.artefact_id, position: r.position }));
+  }
+
+  /** The ordered artefact ids of a book, as a keyset page over positions. */
+  members(bookId: string, args: PageArgs): Listing<string> {
+    return listing<{ artefact_id: string; position: number }, string>(
+      this.db,
+      { sql: 'SELECT artefact_id, position FROM book_members WHERE book_id = ?', params: [bookId], seq: 'position', key: 'position' },
+      args,
+      (r) => r.artefact_id,
+    );
+  }
+
+  /**
+   * Puts an artefact at a 0-based index in the book (moving it if already there); positions are
+   * renumbered 1..n so they stay dense.
+   */
+  place(bookId: string, artefactId: string, index: number | null): void {
+    this.db.transaction(() => {
+      const ids = this.db
+        .query<{ artefact_id: string }>('SELECT artefact_id FROM book_members WHERE book_id = ? ORDER BY position')
+        .all(bookId)
+        .map((r) => r.artefact_id)
+        .filter((id) => id !== artefactId);
+      const at = index === null ? ids.length : Math.max(0, Math.min(index, ids.length));
+      ids.splice(at, 0, artefactId);
+      this.renumber(bookId, ids);
+    });
+  }
+
+  remove(bookId: string, artefactId: string): boolean {
+    return this.db.transaction(() => {
+      const removed = this.db.query('DELETE FROM book_members WHERE book_id = ? AND artefact_id = ?').run(bookId, artefactId).changes > 0;
+      if (removed) {
+        const ids = this.db
+          .query<{ artefact_id: string }>('SELECT artefact_id FROM book_members WHERE book_id = ? ORDER BY position')
+          .all(bookId)
+          .map((r) => r.artefact_id);
+        this.renumber(bookId, ids);
+      }
+      return removed;
+    });
+  }
+
+  private renumber(bookId: string, orderedIds: readonly string[]): void {
+    const now = new Date().toISOString();
+    orderedIds.forEach((id, i) => {
+      this.db
+        .query(
+          `INSERT INTO book_members (book_id, artefact_id, position, added_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (book_id, artefact_id) DO UPDATE SET position = excluded.position`,
+        )
+        .run(bookId, id, i + 1, now);
+    });
+  }
+}

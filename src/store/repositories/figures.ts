@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db.js';
+import { placeholders } from '../db.js';
+import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+
+export type FigureOrigin = 'PIPELINE' | 'SEED' | 'HUMAN';
+export type FaceAssignment = 'AUTO' | 'SUGGESTED' | 'HUMAN' | 'NEW' | 'UNASSIGNED';
+
+export interface Figure {
+  id: string;
+  seq: number;
+  label: string | null;
+  headshotSha256: string | null;
+  origin: FigureOrigin;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface Face {
+  id: string;
+  artefactId: string | null;
+  sourceSha256: string | null;
+  figureId: string | null;
+  box: Box;
+  detectorScore: number | null;
+  quality: number | null;
+  embedding: Float32Array | null;
+  embeddingModel: string | null;
+  isExemplar: boolean;
+  assignment: FaceAssignment;
+  similarity: number | null;
+  suggestedFigureId: string | null;
+  createdAt: string;
+}
+
+interface FigureRow {
+  id: string;
+  seq: number;
+  label: string | null;
+  headshot_sha256: string | null;
+  origin: FigureOrigin;
+  created_at: string;
+  updated_at: string;
+}
+
+interface FaceRow {
+  id: string;
+  artefact_id: string | null;
+  source_sha256: string | null;
+  figure_id: string | null;
+  box_x: number;
+  box_y: number;
+  box_w: number;
+  box_h: number;
+  detector_score: number | null;
+  quality: number | null;
+  embedding: Buffer | null;
+  embedding_model: string | null;
+  is_exemplar: number;
+  assignment: FaceAssignment;
+  similarity: number | null;
+  suggested_figure_id: string | null;
+  created_at: string;
+}
+
+const toFigure = (r: FigureRow): Figure => ({
+  id: r.id,
+  seq: r.seq,
+  label: r.label,
+  headshotSha256: r.headshot_sha256,
+  origin: r.origin,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toFace = (r: FaceRow): Face => ({
+  id: r.id,
+  artefactId: r.artefact_id,
+  sourceSha256: r.source_sha256,
+  figureId: r.figure_id,
+  box: { x: r.box_x, y: r.box_y, w: r.box_w, h: r.box_h },
+  detectorScore: r.detector_score,
+  quality: r.quality,
+  // Copy: the Buffer may not be 4-byte aligned for a Float32Array view.
+  embedding: r.embedding === null ? null : new Float32Array(new Uint8Array(r.embedding).buffer),
+  embeddingModel: r.embedding_model,
+  isExemplar: r.is_exemplar === 1,
+  assignment: r.assignment,
+  similarity: r.similarity,
+  suggestedFigureId: r.suggested_figure_id,
+  createdAt: r.created_at,
+});
+
+export interface NewFace {
+  artefactId: string | null;
+  sourceSha256: string | null;
+  figureId: string | null;
+  box: Box;
+  detectorScore?: number | null;
+  quality?: number | null;
+  embedding?: Float32Array | null;
+  embeddingModel?: string | null;
+  isExemplar?: boolean;
+  assignment: FaceAssignment;
+  similarity?: number | null;
+  suggestedFigureId?: string | null;
+}
+
+export class FigureRepository {
+  constructor(private readonly db: Db) {}
+
+  create(input: { label: string | null; headshotSha256: string | null; origin: FigureOrigin }): Figure {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.transaction(() =>
+      this.db
+        .query('INSERT INTO figures (id, seq, label, headshot_sha256, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, nextSeq(this.db, 'figures'), input.label, input.headshotSha256, input.origin, now, now),
+    );
+    return this.byIds([id])[0] as Figure;
+  }
+
+  byIds(ids: readonly string[]): Figure[] {
+    if (ids.length === 0) return [];
+    return this.db.query<FigureRow>(`SELECT * FROM figures WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toFigure);
+  }
+
+  byLabel(label: string): Figure | undefined {
+    const row = this.db.query<FigureRow>('SELECT * FROM figures WHERE label = ?').get(label);
+    return row && toFigure(row);
+  }
+
+  page(args: PageArgs, filter: { named?: boolean | null; search?: string | null }): Listing<Figure> {
+    const where = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.named === true) where.push('label IS NOT NULL');
+    if (filter.named === false) where.push('label IS NULL');
+    if (filter.search) {
+      where.push(`label LIKE ? ESCAPE '\\'`);
+      params.push(likePattern(filter.search));
+    }
+    return listing<FigureRow, Figure>(this.db, { sql: `SELECT * FROM figures WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toFigure);
+  }
+
+  update(id: string, changes: { label?: string | null; headshotSha256?: string | null }): void {
+    const now = new Date().toISOString();
+    if (changes.label !== undefined) this.db.query('UPDATE figures SET label = ?, updated_at = ? WHERE id = ?').run(changes.label, now, id);
+    if (changes.headshotSha256 !== undefined) {
+      this.db.query('UPDATE figures SET headshot_sha256 = ?, updated_at = ? WHERE id = ?').run(changes.headshotSha256, now, id);
+    }
+  }
+
+  delete(id: string): boolean {
+    return this.db.query('DELETE FROM figures WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Moves every face of `fromId` to `intoId` and deletes `fromId`. */
+  merge(intoId: string, fromId: string): number {
+    return this.db.transaction(() => {
+      const moved = this.db.query('UPDATE faces SET figure_id = ? WHERE figure_id = ?').run(intoId, fromId).changes;
+      this.db.query('UPDATE faces SET suggested_figure_id = ? WHERE suggested_figure_id = ?').run(intoId, fromId);
+      this.db.query('DELETE FROM figures WHERE id = ?').run(fromId);
+      return moved;
+    });
+  }
+
+  /** Which figures appear in each of many artefacts. */
+  figuresIn(artefactIds: readonly string[]): { artefactId: string; figure: Figure }[] {
+    if (artefactIds.length === 0) return [];
+    return this.db
+      .query<FigureRow & { artefact_id: string }>(
+        `SELECT DISTINCT fa.artefact_id, fi.* FROM faces fa JOIN figures fi ON fi.id = fa.figure_id
+         WHERE fa.artefact_id IN (${placeholders(artefactIds.length)}) ORDER BY fi.seq`,
+      )
+      .all(...artefactIds)
+      .map((r) => ({ artefactId: r.artefact_id, figure: toFigure(r) }));
+  }
+
+  addFace(f: NewFace): Face {
+    const id = randomUUID();
+    const e = f.embedding ?? null;
+    this.db
+      .query(
+        `INSERT INTO faces (id, artefact_id, source_sha256, figure_id, box_x, box_y, box_w, box_h, detector_score, quality,
+           embedding, embedding_model, is_exemplar, assignment, similarity, suggested_figure_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        f.artefactId,
+        f.sourceSha256,
+        f.figureId,
+        f.box.x,
+        f.box.y,
+        f.box.w,
+        f.box.h,
+        f.detectorScore ?? null,
+        f.quality ?? null,
+        e === null ? null : Buffer.from(e.buffer, e.byteOffset, e.byteLength),
+        f.embeddingModel ?? null,
+        f.isExemplar ? 1 : 0,
+        f.assignment,
+        f.similarity ?? null,
+        f.suggestedFigureId ?? null,
+        new Date().toISOString(),
+      );
+    return this.facesByIds([id])[0] as Face;
+  }
+
+  facesByIds(ids: readonly string[]): Face[] {
+    if (ids.length === 0) return [];
+    return this.db.query<FaceRow>(`SELECT * FROM faces WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toFace);
+  }
+
+  facesOfArtefacts(artefactIds: readonly string[]): Face[] {
+    if (artefactIds.length === 0) return [];
+    return this.db
+      .query<FaceRow>(`SELECT * FROM faces WHERE artefact_id IN (${placeholders(artefactIds.length)}) ORDER BY box_x`)
+      .all(...artefactIds)
+      .map(toFace);
+  }
+
+  facesOfFigures(figureIds: readonly string[]): Face[] {
+    if (figureIds.length === 0) return [];
+    return this.db
+      .query<FaceRow>(`SELECT * FROM faces WHERE figure_id IN (${placeholders(figureIds.length)}) ORDER BY created_at`)
+      .all(...figureIds)
+      .map(toFace);
+  }
+
+  assignFace(faceId: string, figureId: string | null, assignment: FaceAssignment): void {
+    this.db
+      .query('UPDATE faces SET figure_id = ?, assignment = ?, suggested_figure_id = NULL WHERE id = ?')
+      .run(figureId, assignment, faceId);
+  }
+}
