@@ -33,7 +33,12 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{3,32}$/, { error: 'expected 3–32 letters, digits, dot, dash or underscore' })
     .default('admin'),
   SUPERUSER_EMAIL: z.email({ error: 'expected an email address' }).default('admin@archaive.local'),
-  SUPERUSER_PASSWORD: z.string().min(12, { error: 'expected at least 12 characters' }).optional(),
+  // Empty means unset: a password is then generated into DATA_DIR.
+  SUPERUSER_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(12, { error: 'expected at least 12 characters' }).optional()),
 
   SESSION_IDLE_MINUTES: int(120, 1, 60 * 24 * 30),
   SESSION_ABSOLUTE_HOURS: int(72, 1, 24 * 365),

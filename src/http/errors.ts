@@ -37,7 +37,7 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
 /**
  * GraphQL-over-HTTP status codes: 200 once execution ran. A request that could not run at all
  * (syntax, validation, depth) is 400 for `application/graphql-response+json` clients, and 200 for
- * legacy `application/json` ones, as the spec asks.
+ * legacy `application/json` ones, as the spec asks; a mutation over GET is 405 for both.
  */
 export function errorFormatter(
   execution: ExecutionResult & { statusCode?: number },
@@ -49,7 +49,11 @@ export function errorFormatter(
   const requestStatus = raw
     .map((e) => (e.originalError as { statusCode?: unknown } | undefined)?.statusCode)
     .find((s): s is number => typeof s === 'number' && s >= 400 && s < 500);
-  const statusCode = execution.data != null || requestStatus === undefined || !wantsGraphqlResponse ? 200 : requestStatus;
+  let statusCode = 200;
+  if (execution.data == null && requestStatus !== undefined) {
+    // 405 (a mutation over GET) holds for both media types.
+    statusCode = wantsGraphqlResponse || requestStatus === 405 ? requestStatus : 200;
+  }
   // Formatted errors are plain JSON objects; mercurius serialises them as they are.
   return { statusCode, response: { data: execution.data ?? null, errors } as unknown as ExecutionResult };
 }

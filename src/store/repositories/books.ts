@@ -97,27 +97,32 @@ export class BookRepository {
    */
   place(bookId: string, artefactId: string, index: number | null): void {
     this.db.transaction(() => {
-      const ids = this.db
-        .query<{ artefact_id: string }>('SELECT artefact_id FROM book_members WHERE book_id = ? ORDER BY position')
-        .all(bookId)
-        .map((r) => r.artefact_id)
-        .filter((id) => id !== artefactId);
-      const at = index === null ? ids.length : Math.max(0, Math.min(index, ids.length));
-      ids.splice(at, 0, artefactId);
-      this.renumber(bookId, ids);
+      const current = this.memberIds(bookId);
+      const others = current.filter((id) => id !== artefactId);
+      if (index === null && others.length === current.length) {
+        // Appending a new page: positions are dense, so the next one is count + 1; no renumbering.
+        this.db
+          .query('INSERT INTO book_members (book_id, artefact_id, position, added_at) VALUES (?, ?, ?, ?)')
+          .run(bookId, artefactId, current.length + 1, new Date().toISOString());
+        return;
+      }
+      const at = index === null ? others.length : Math.max(0, Math.min(index, others.length));
+      others.splice(at, 0, artefactId);
+      this.renumber(bookId, others);
     });
+  }
+
+  private memberIds(bookId: string): string[] {
+    return this.db
+      .query<{ artefact_id: string }>('SELECT artefact_id FROM book_members WHERE book_id = ? ORDER BY position')
+      .all(bookId)
+      .map((r) => r.artefact_id);
   }
 
   remove(bookId: string, artefactId: string): boolean {
     return this.db.transaction(() => {
       const removed = this.db.query('DELETE FROM book_members WHERE book_id = ? AND artefact_id = ?').run(bookId, artefactId).changes > 0;
-      if (removed) {
-        const ids = this.db
-          .query<{ artefact_id: string }>('SELECT artefact_id FROM book_members WHERE book_id = ? ORDER BY position')
-          .all(bookId)
-          .map((r) => r.artefact_id);
-        this.renumber(bookId, ids);
-      }
+      if (removed) this.renumber(bookId, this.memberIds(bookId));
       return removed;
     });
   }

@@ -1,0 +1,187 @@
+import { statSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
+
+const ME = '{ me { username role } }';
+
+describe('sign-in and sessions', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer({ SIGNIN_MAX_FAILURES: '3', SIGNIN_LOCKOUT_MINUTES: '15' });
+  });
+  afterAll(() => s.close());
+
+  it('signs in with username or email and returns the user from me', async () => {
+    const byName = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const byEmail = await s.signIn(SUPERUSER.email.toUpperCase(), SUPERUSER.password);
+    for (const token of [byName, byEmail]) {
+      const r = await s.gql<{ me: { username: string; role: string } }>(ME, {}, token);
+      expect(r.body.data?.me).toEqual({ username: SUPERUSER.username, role: 'SUPERUSER' });
+    }
+  });
+
+  it('stores only a hash of the session token', async () => {
+    const token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const rows = s.services.store.db.raw.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.token_hash === token)).toBe(false);
+  });
+
+  it('answers me with null and data with UNAUTHENTICATED when signed out', async () => {
+    expect((await s.gql(ME)).body.data).toEqual({ me: null });
+    expect(codeOf(await s.gql('{ artefacts { totalCount } }'))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a wrong password with UNAUTHENTICATED and the same message as an unknown user', async () => {
+    const wrong = await s.gql('mutation { signIn(identifier: "chief", password: "not it at all") { token } }');
+    const unknown = await s.gql('mutation { signIn(identifier: "nobody", password: "not it at all") { token } }');
+    expect(codeOf(wrong)).toBe('UNAUTHENTICATED');
+    expect(codeOf(unknown)).toBe('UNAUTHENTICATED');
+    expect(wrong.body.errors?.[0]?.message).toBe(unknown.body.errors?.[0]?.message);
+  });
+
+  it('locks an account after repeated failures, even against the right password', async () => {
+    const { password } = await s.userWithRole('VIEWER', 'locky');
+    const attempt = (p: string) => s.gql('mutation($p: String!) { signIn(identifier: "locky", password: $p) { token } }', { p });
+    expect(codeOf(await attempt('wrong-one-1'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await attempt('wrong-one-2'))).toBe('UNAUTHENTICATED');
+    const third = await attempt('wrong-one-3');
+    expect(codeOf(third)).toBe('RATE_LIMITED');
+    expect(third.body.errors?.[0]?.extensions?.lockedUntil).toBeTypeOf('string');
+    expect(codeOf(await attempt(password))).toBe('RATE_LIMITED');
+  });
+
+  it('ends a session on signOut', async () => {
+    const token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    expect((await s.gql('mutation { signOut }', {}, token)).body.data).toEqual({ signOut: true });
+    expect((await s.gql(ME, {}, token)).body.data).toEqual({ me: null });
+  });
+
+  it('ends sessions the superuser revokes, and after a password reset', async () => {
+    const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const user = await s.userWithRole('ARCHIVIST', 'revokee');
+    const r = await s.gql<{ revokeUserSessions: number }>('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: user.id }, admin);
+    expect(r.body.data?.revokeUserSessions).toBe(1);
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
+
+    const again = await s.signIn('revokee', user.password);
+    const reset = await s.gql<{ resetUserPassword: { delivery: string; oneTimePassword: string } }>(
+      'mutation($id: ID!) { resetUserPassword(id: $id) { delivery oneTimePassword } }',
+      { id: user.id },
+      admin,
+    );
+    expect(reset.body.data?.resetUserPassword.delivery).toBe('SHOWN_ONCE');
+    expect((await s.gql(ME, {}, again)).body.data).toEqual({ me: null });
+    expect(await s.signIn('revokee', reset.body.data?.resetUserPassword.oneTimePassword ?? '')).toBeTypeOf('string');
+  });
+
+  it('expires sessions after the idle limit and at the absolute limit', async () => {
+    const idle = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const absolute = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const db = s.services.store.db.raw;
+    const sessions = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NULL ORDER BY created_at DESC LIMIT 2').all() as { id: string }[];
+    const [absoluteId, idleId] = sessions.map((x) => x.id);
+    const past = (ms: number) => new Date(Date.now() - ms).toISOString();
+    db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(past(s.config.session.idleMs + 1000), idleId);
+    db.prepare('UPDATE sessions SET expires_at = ? WHERE id = ?').run(past(1000), absoluteId);
+    expect((await s.gql(ME, {}, idle)).body.data).toEqual({ me: null });
+    expect((await s.gql(ME, {}, absolute)).body.data).toEqual({ me: null });
+  });
+
+  it('changes a password only with the current one, and signs out other sessions', async () => {
+    const user = await s.userWithRole('VIEWER', 'changer');
+    const other = await s.signIn('changer', user.password);
+    const change = (current: string, next: string) =>
+      s.gql('mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { username } }', { c: current, n: next }, user.token);
+    expect(codeOf(await change('not my password', 'a brand new passphrase'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await change(user.password, 'short'))).toBe('BAD_USER_INPUT');
+    expect((await change(user.password, 'a brand new passphrase')).body.data).toEqual({ changePassword: { username: 'changer' } });
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: { username: 'changer', role: 'VIEWER' } });
+    expect((await s.gql(ME, {}, other)).body.data).toEqual({ me: null });
+    expect(await s.signIn('changer', 'a brand new passphrase')).toBeTypeOf('string');
+  });
+});
+
+describe('sign-in rate limit per address', () => {
+  it('refuses sign-ins past the per-minute limit with RATE_LIMITED, right password or not', async () => {
+    const s = await startServer({ SIGNIN_RATE_PER_MINUTE: '3' });
+    try {
+      const attempt = () => s.gql('mutation { signIn(identifier: "nobody", password: "whatever it is") { token } }');
+      for (let i = 0; i < 3; i++) expect(codeOf(await attempt())).toBe('UNAUTHENTICATED');
+      expect(codeOf(await attempt())).toBe('RATE_LIMITED');
+      const right = await s.gql(`mutation { signIn(identifier: "${SUPERUSER.username}", password: "${SUPERUSER.password}") { token } }`);
+      expect(codeOf(right)).toBe('RATE_LIMITED');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('cookie sessions and CSRF', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer();
+  });
+  afterAll(() => s.close());
+
+  async function cookieSignIn(): Promise<{ cookie: string; csrf: string }> {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { signIn(identifier: "${SUPERUSER.username}", password: "${SUPERUSER.password}") { csrfToken } }` }),
+    });
+    const setCookies = res.headers.getSetCookie();
+    const session = setCookies.find((c) => c.startsWith('archaive_session='));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    const body = (await res.json()) as { data: { signIn: { csrfToken: string } } };
+    return { cookie: setCookies.map((c) => c.split(';')[0]).join('; '), csrf: body.data.signIn.csrfToken };
+  }
+
+  it('refuses a cookie-authenticated POST without the CSRF header, and accepts it with', async () => {
+    const { cookie, csrf } = await cookieSignIn();
+    const post = (headers: Record<string, string>) =>
+      fetch(`${s.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, ...headers },
+        body: JSON.stringify({ query: 'mutation { createBook(input: { title: "Cookie book" }) { title } }' }),
+      });
+    const refused = await post({});
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('FORBIDDEN');
+    const wrong = await post({ 'x-csrf-token': 'x'.repeat(43) });
+    expect(wrong.status).toBe(403);
+    const ok = await post({ 'x-csrf-token': csrf });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ data: { createBook: { title: 'Cookie book' } } });
+  });
+
+  it('lets GET queries through with the cookie alone (GET cannot mutate)', async () => {
+    const { cookie } = await cookieSignIn();
+    const res = await fetch(`${s.url}/graphql?query=${encodeURIComponent('{ me { username } }')}`, { headers: { cookie } });
+    expect(await res.json()).toEqual({ data: { me: { username: SUPERUSER.username } } });
+    const mutation = await fetch(`${s.url}/graphql?query=${encodeURIComponent('mutation { signOut }')}`, { headers: { cookie } });
+    expect(mutation.status).toBe(405);
+  });
+});
+
+describe('first boot', () => {
+  it('writes a generated superuser password once to a 0600 file and never logs it', async () => {
+    const lines: string[] = [];
+    const s = await startServer({ SUPERUSER_PASSWORD: '', LOG_LEVEL: 'info' });
+    try {
+      const file = path.join(s.dataDir, 'superuser-password.txt');
+      expect(s.superuserPasswordFile).toBe(file);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const password = readFileSync(file, 'utf8').trim();
+      expect(password.length).toBeGreaterThanOrEqual(20);
+      expect(await s.signIn(SUPERUSER.username, password)).toBeTypeOf('string');
+      lines.push(JSON.stringify(s.services.store.audit.page({ first: 100 }, {}).page.items));
+      expect(lines.join('\n')).not.toContain(password);
+    } finally {
+      await s.close();
+    }
+    expect(existsSync(s.dataDir)).toBe(false);
+  });
+});
