@@ -23,7 +23,7 @@ const statuses = await store.verifyAll({ download: values.download });
 let failed = false;
 for (const s of statuses) {
   const size = `${(s.bytes / 1024).toFixed(0)} KiB`;
-  console.log([s.name.padEnd(22), s.status.padEnd(8), s.sha256.slice(0, 12), size.padStart(10), s.licence.padEnd(11), s.source].join('  '));
+  console.log([s.name.padEnd(26), s.status.padEnd(8), s.sha256.slice(0, 12), size.padStart(10), s.licence.padEnd(11), s.source].join('  '));
   if (s.message !== null) console.log(`    ${s.message}`);
   if (values.interface && s.status === 'ok' && s.path !== null) {
     for (const problem of await graphInterfaceMismatches(store.entry(s.name), s.path)) {
