@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { AppError } from '../../errors.js';
+import type { Tracer } from '../../tracing/tracer.js';
+
+/** Side of the face chip the network reads (dlib's 150×150 chip). */
+export const FACE_CHIP_SIZE = 150;
+export const EMBEDDING_DIMENSIONS = 128;
+
+/** Registry name of the model (models/context.json). */
+export const FACE_EMBEDDER_MODEL = 'face-api-recognition-128';
+
+const CHIP_BYTES = FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3;
+
+/**
+ * An aligned face crop: either raw RGB pixels of exactly 150×150 (row-major, 3 bytes a pixel), or
+ * any image sharp reads, which is padded to a square with black (as face-api does) and resized.
+ */
+export type FaceCrop = { kind: 'rgb'; data: Uint8Array } | { kind: 'encoded'; data: Uint8Array };
+
+export interface FaceEmbedder {
+  /** One L2-normalised Float32Array(128) per crop, in order; the crops run as one batch. */
+  embed(crops: readonly FaceCrop[], tracer: Tracer): Promise<Float32Array[]>;
+}
+
+const chipPixels = async (crop: FaceCrop): Promise<Uint8Array> => {
+  if (crop.kind === 'rgb') {
+    if (crop.data.length !== CHIP_BYTES) {
+      throw new AppError('INVALID_IMAGE', `a raw face chip must be ${FACE_CHIP_SIZE}×${FACE_CHIP_SIZE} RGB (${CHIP_BYTES} bytes), got ${crop.data.length} bytes`);
+    }
+    return crop.data;
+  }
+  try {
+    const { data, info } = await sharp(crop.data, { failOn: 'truncated', autoOrient: true })
+      .flatten({ background: '#000000' })
+      .toColourspace('srgb')
+      .resize(FACE_CHIP_SIZE, FACE_CHIP_SIZE, { fit: 'contain', background: '#000000' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || data.length !== CHIP_BYTES) throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}`);
+    return data;
+  } catch (cause) {
+    throw new AppError('INVALID_IMAGE', `face crop is not a readable image: ${cause instanceof Error ? cause.message : String(cause)}`, undefined, {
+      cause,
+    });
+  }
+};
+
+const l2Normalised = (raw: Float32Array): Float32Array => {
+  let sum = 0;
+  for (const v of raw) sum += v * v;
+  const norm = Math.sqrt(sum);
+  // The network never outputs an all-zero descriptor; guard anyway so a bad input cannot give NaN.
+  return raw.map((v) => (norm > 0 ? v / norm : 0));
+};
+
+const openSession = async (modelFile: string): Promise<ort.InferenceSession> => {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(modelFile);
+  } catch (cause) {
+    throw new AppError('MODEL_MISSING', `Model "${FACE_EMBEDDER_MODEL}" not found at ${modelFile}`, { model: FACE_EMBEDDER_MODEL, file: modelFile }, { cause });
+  }
+  let session: ort.InferenceSession;
+  try {
+    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (cause) {
+    throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" at ${modelFile} could not be loaded`, { model: FACE_EMBEDDER_MODEL, file: modelFile }, { cause });
+  }
+  if (session.inputNames[0] !== 'image' || session.outputNames[0] !== 'embedding') {
+    await session.release();
+    throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" at ${modelFile} is not the face embedder (expects input "image", output "embedding")`, {
+      model: FACE_EMBEDDER_MODEL,
+      file: modelFile,
+    });
+  }
+  return session;
+};
+
+/** Opens the embedder; `modelFile` is the verified path from the ModelStore. */
+export const loadFaceEmbedder = async (modelFile: string): Promise<FaceEmbedder> => {
+  const session = await openSession(modelFile);
+  return {
+    embed: (crops, tracer) =>
+      tracer.step(
+        'faces.embed',
+        `Embedded ${crops.length} face${crops.length === 1 ? '' : 's'}`,
+        async () => {
+          if (crops.length === 0) return [];
+          const chips = await Promise.all(crops.map(chipPixels));
+          // The graph subtracts the mean RGB and scales itself: it takes 0..255 NHWC like face-api.
+          const input = new Float32Array(chips.length * CHIP_BYTES);
+          chips.forEach((chip, i) => input.set(chip, i * CHIP_BYTES));
+          const feeds = { image: new ort.Tensor('float32', input, [chips.length, FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3]) };
+          const output = (await session.run(feeds)).embedding;
+          if (output === undefined || output.type !== 'float32') throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" gave no float32 embedding`);
+          const values = output.data as Float32Array;
+          return chips.map((_, i) => l2Normalised(values.slice(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS)));
+        },
+        (embeddings) => ({ faces: embeddings.length }),
+      ),
+  };
+};
+
+const shared = new Map<string, Promise<FaceEmbedder>>();
+
+/** The session is created once per thread (module state is per worker) and reused by every photo. */
+export const sharedFaceEmbedder = (modelFile: string): Promise<FaceEmbedder> => {
+  let embedder = shared.get(modelFile);
+  if (embedder === undefined) {
+    embedder = loadFaceEmbedder(modelFile);
+    shared.set(modelFile, embedder);
+    // A failed load is not cached, so a model put in place later is picked up.
+    embedder.catch(() => shared.delete(modelFile));
+  }
+  return embedder;
+};
