@@ -38,7 +38,7 @@ export class CatalogueReads {
       artefacts.page(q.args, q.filter).page,
     );
     this.artefactCount = cache.define('artefactCount', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (f) =>
-      artefacts.page({ first: 0 }, f).count(),
+      artefacts.count(f),
     );
     this.artefactsByIds = cache.define('artefactsByIds', ['artefacts'], (ids) => artefacts.byIds(ids));
     this.fieldsOf = cache.define('fieldsOf', ['fields'], (ids) => artefacts.currentFields(ids));

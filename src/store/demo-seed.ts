@@ -68,7 +68,9 @@ export async function seedCatalogue(store: Store, counts: SeedCounts, createdBy:
         createdBy,
       });
       artefactIds.push(a.id);
-      const k = i % MINUTES.length;
+      // Each kind counts its own items, so collections fill evenly.
+      const n = Math.floor(i / 2);
+      const k = n % MINUTES.length;
       store.artefacts.writeFields(
         a.id,
         mm
@@ -76,12 +78,12 @@ export async function seedCatalogue(store: Store, counts: SeedCounts, createdBy:
               { field: 'transcription', value: `${MINUTES[k]}${i}`, origin: 'MACHINE', step: 'seed', model: 'demo', confidence: 0.5 },
               { field: 'translation', value: `${TRANSLATIONS[k]} (${i})`, origin: 'MACHINE', step: 'seed', model: 'demo' },
             ]
-          : [{ field: 'caption', value: `${CAPTIONS[i % CAPTIONS.length]} ${i}`, origin: 'MACHINE', step: 'seed', model: 'demo' }],
+          : [{ field: 'caption', value: `${CAPTIONS[n % CAPTIONS.length]} ${i}`, origin: 'MACHINE', step: 'seed', model: 'demo' }],
       );
-      if (mm && books.length > 0) store.books.place((books[i % books.length] as { id: string }).id, a.id, null);
+      if (mm && books.length > 0) store.books.place((books[n % books.length] as { id: string }).id, a.id, null);
       if (!mm && categories.length > 0) {
         store.categories.addMember({
-          categoryId: (categories[i % categories.length] as { id: string }).id,
+          categoryId: (categories[n % categories.length] as { id: string }).id,
           artefactId: a.id,
           reason: 'Seeded',
           placedBy: 'MODEL',
@@ -94,7 +96,7 @@ export async function seedCatalogue(store: Store, counts: SeedCounts, createdBy:
           store.figures.addFace({
             artefactId: a.id,
             sourceSha256: null,
-            figureId: (figures[(i + f) % figures.length] as { id: string }).id,
+            figureId: (figures[(n + f) % figures.length] as { id: string }).id,
             box: { x: 10 + f * 20, y: 10, w: 16, h: 16 },
             assignment: 'AUTO',
           });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
+import { countRows, likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
 export type ArtefactKind = 'MM' | 'HF';
 export type KindSource = 'CLASSIFIER' | 'UPLOADER' | 'EDITOR';
@@ -238,6 +238,10 @@ export class ArtefactRepository {
   page(args: PageArgs, filter: ArtefactFilter): Listing<Artefact> {
     const q = this.filterQuery(filter);
     return listing<ArtefactRow, Artefact>(this.db, q, args, toArtefact);
+  }
+
+  count(filter: ArtefactFilter): number {
+    return countRows(this.db, this.filterQuery(filter));
   }
 
   update(id: string, changes: { name?: string; kind?: ArtefactKind | null; kindSource?: KindSource | null; kindConfidence?: number | null }): void {

@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCatalogue } from '../../src/store/demo-seed.js';
+import { toGlobalId } from '../../resolvers/ids.js';
+import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
+
+interface Page {
+  artefacts: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+    nodes: { name: string }[];
+  };
+}
+
+const PAGE = `query($first: Int, $after: String, $last: Int, $before: String, $filter: ArtefactFilter) {
+  artefacts(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { name }
+  }
+}`;
+
+describe('catalogue over GraphQL', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startServer();
+    await seedCatalogue(s.services.store, { artefacts: 120, categories: 4, books: 3, figures: 6 });
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  it('pages forward with first/after and backward with last/before over the same order', async () => {
+    const forward: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const r = await s.gql<Page>(PAGE, { first: 50, after }, admin);
+      const a = r.body.data?.artefacts;
+      if (!a) throw new Error(JSON.stringify(r.body.errors));
+      expect(a.totalCount).toBe(120);
+      expect(a.pageInfo.hasPreviousPage).toBe(after !== null);
+      forward.push(...a.nodes.map((n) => n.name));
+      pages += 1;
+      if (!a.pageInfo.hasNextPage) break;
+      after = a.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(forward).toHaveLength(120);
+    expect(new Set(forward).size).toBe(120);
+
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (;;) {
+      const r = await s.gql<Page>(PAGE, { last: 50, before }, admin);
+      const a = r.body.data?.artefacts as Page['artefacts'];
+      backward.unshift(...a.nodes.map((n) => n.name));
+      if (!a.pageInfo.hasPreviousPage) break;
+      before = a.pageInfo.startCursor;
+    }
+    expect(backward).toEqual(forward);
+  });
+
+  it('refuses bad paging arguments with BAD_USER_INPUT', async () => {
+    expect(codeOf(await s.gql(PAGE, { first: 5, last: 5 }, admin))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await s.gql(PAGE, { first: 1000 }, admin))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await s.gql(PAGE, { first: 5, after: 'not-a-cursor' }, admin))).toBe('BAD_USER_INPUT');
+  });
+
+  it('finds Traditional text from a Traditional or Simplified query, and English text', async () => {
+    const search = async (q: string) => (await s.gql<Page>(PAGE, { first: 100, filter: { search: q } }, admin)).body.data?.artefacts;
+    const traditional = await search('試辦章程');
+    const simplified = await search('试办章程');
+    expect(traditional?.totalCount).toBe(10);
+    expect(simplified?.totalCount).toBe(10);
+    expect(simplified?.nodes.map((n) => n.name).sort()).toEqual(traditional?.nodes.map((n) => n.name).sort());
+    expect((await search('eighty-two articles'))?.totalCount).toBe(10);
+    expect((await search('banner at the chamber'))?.totalCount).toBe(12);
+    expect((await search('no such words anywhere'))?.totalCount).toBe(0);
+  });
+
+  it('falls back to LIKE for one- and two-character searches', async () => {
+    const r = await s.gql<Page>(PAGE, { first: 100, filter: { search: '章程' } }, admin);
+    expect(r.body.data?.artefacts.totalCount).toBe(10);
+    const one = await s.gql<Page>(PAGE, { first: 100, filter: { search: '簿' } }, admin);
+    expect(one.body.data?.artefacts.totalCount).toBe(10);
+    // LIKE wildcards in the query are literal text.
+    expect((await s.gql<Page>(PAGE, { first: 100, filter: { search: '%' } }, admin)).body.data?.artefacts.totalCount).toBe(0);
+  });
+
+  it('filters by kind, category, book and figure', async () => {
+    const count = async (filter: Record<string, unknown>) => (await s.gql<Page>(PAGE, { first: 1, filter }, admin)).body.data?.artefacts.totalCount;
+    expect(await count({ kind: 'MM' })).toBe(60);
+    expect(await count({ kind: 'HF' })).toBe(60);
+    const cats = await s.gql<{ categories: { nodes: { id: string; memberCount: number }[] } }>('{ categories(first: 10) { nodes { id memberCount } } }', {}, admin);
+    const first = cats.body.data?.categories.nodes[0];
+    expect(first?.memberCount).toBe(15);
+    expect(await count({ categoryId: first?.id })).toBe(15);
+    const figures = await s.gql<{ figures: { nodes: { id: string }[] } }>('{ figures(first: 1) { nodes { id } } }', {}, admin);
+    expect(await count({ figureId: figures.body.data?.figures.nodes[0]?.id })).toBeGreaterThan(0);
+    expect(codeOf(await s.gql(PAGE, { first: 1, filter: { categoryId: figures.body.data?.figures.nodes[0]?.id } }, admin))).toBe('BAD_USER_INPUT');
+  });
+
+  it('loads a page of 50 artefacts with categories, books, batch and figures in a constant number of statements', async () => {
+    const query = `{ artefacts(first: 50) { totalCount nodes { id name kind image { thumbnailUrl }
+      categories { reason category { name } } books { position book { title } } batch { name } batchEntry { status }
+      figures { label } transcription: field(name: transcription) { value origin } } } }`;
+    const measure = async (q: string) => {
+      await s.services.cache.invalidate(['artefacts', 'fields', 'categories', 'books', 'figures']);
+      const before = s.services.store.db.statementCount;
+      const r = await s.gql(q, {}, admin);
+      expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
+      return s.services.store.db.statementCount - before;
+    };
+    const fifty = await measure(query);
+    const five = await measure(query.replace('first: 50', 'first: 5'));
+    // Authentication (session + user) 2, page 1, count 1, fields 1, category memberships 1,
+    // categories 1, book memberships 1, books 1, batch entries 1, figures 1: 11, whatever the page size.
+    expect(fifty).toBe(five);
+    expect(fifty).toBeLessThanOrEqual(11);
+  });
+
+  it('serves a cached page without touching the database, and drops it when the data changes', async () => {
+    const q = '{ categories(first: 50) { totalCount nodes { name } } }';
+    await s.gql(q, {}, admin);
+    const before = s.services.store.db.statementCount;
+    const cached = await s.gql<{ categories: { totalCount: number; nodes: { name: string }[] } }>(q, {}, admin);
+    // Only the session lookup and its user: the page itself came from the cache.
+    expect(s.services.store.db.statementCount - before).toBe(2);
+    const created = await s.gql('mutation { createCategory(input: { name: "Fresh category" }) { name } }', {}, admin);
+    expect(created.body.errors).toBeUndefined();
+    const after = await s.gql<{ categories: { totalCount: number; nodes: { name: string }[] } }>(q, {}, admin);
+    expect(after.body.data?.categories.totalCount).toBe((cached.body.data?.categories.totalCount ?? 0) + 1);
+    expect(after.body.data?.categories.nodes.map((n) => n.name)).toContain('Fresh category');
+  });
+
+  it('keeps the machine value when a person edits a field, as a new version', async () => {
+    const list = await s.gql<{ artefacts: { nodes: { id: string }[] } }>('{ artefacts(first: 1, filter: { kind: MM }) { nodes { id } } }', {}, admin);
+    const id = list.body.data?.artefacts.nodes[0]?.id as string;
+    const edit = await s.gql<{ updateArtefact: { name: string; field: { value: string; origin: string; version: number; author: { username: string } } } }>(
+      `mutation($id: ID!) { updateArtefact(id: $id, input: { fields: [{ name: transcription, value: "新嘉坡中華商務總會" }] }) {
+        name field(name: transcription) { value origin version author { username } } } }`,
+      { id },
+      admin,
+    );
+    expect(edit.body.data?.updateArtefact.field).toEqual({ value: '新嘉坡中華商務總會', origin: 'HUMAN', version: 2, author: { username: SUPERUSER.username } });
+    expect(edit.body.data?.updateArtefact.name).toMatch(/^Demo minutes/);
+    const history = await s.gql<{ node: { fieldHistory: { origin: string; current: boolean; step: string | null }[] } }>(
+      'query($id: ID!) { node(id: $id) { ... on Artefact { fieldHistory(name: transcription) { origin current step } } } }',
+      { id },
+      admin,
+    );
+    expect(history.body.data?.node.fieldHistory).toEqual([
+      { origin: 'MACHINE', current: false, step: 'seed' },
+      { origin: 'HUMAN', current: true, step: null },
+    ]);
+    const found = await s.gql<Page>(PAGE, { first: 5, filter: { search: '商務總會' } }, admin);
+    expect(found.body.data?.artefacts.totalCount).toBeGreaterThan(0);
+  });
+
+  it('answers node(id) for every node type and null for unknown ids', async () => {
+    const cat = await s.gql<{ categories: { nodes: { id: string; name: string }[] } }>('{ categories(first: 1) { nodes { id name } } }', {}, admin);
+    const c = cat.body.data?.categories.nodes[0];
+    const r = await s.gql<{ node: { __typename: string; name: string } }>('query($id: ID!) { node(id: $id) { __typename ... on Category { name } } }', { id: c?.id }, admin);
+    expect(r.body.data?.node).toEqual({ __typename: 'Category', name: c?.name });
+    const missing = await s.gql('query($id: ID!) { node(id: $id) { id } }', { id: toGlobalId('Book', 'nope') }, admin);
+    expect(missing.body.data).toEqual({ node: null });
+  });
+
+  it('keeps books in order and moves pages', async () => {
+    const book = await s.gql<{ createBook: { id: string } }>('mutation { createBook(input: { title: "Minute book 1906" }) { id } }', {}, admin);
+    const bookId = book.body.data?.createBook.id as string;
+    const mm = await s.gql<{ artefacts: { nodes: { id: string; name: string }[] } }>('{ artefacts(first: 3, filter: { kind: MM }) { nodes { id name } } }', {}, admin);
+    const pages = mm.body.data?.artefacts.nodes ?? [];
+    for (const p of pages) await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a) { id } }', { b: bookId, a: p.id }, admin);
+    await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a, index: 0) { id } }', { b: bookId, a: pages[2]?.id }, admin);
+    const r = await s.gql<{ node: { pages: { nodes: { name: string }[] } } }>(
+      'query($id: ID!) { node(id: $id) { ... on Book { pages(first: 10) { nodes { name } } } } }',
+      { id: bookId },
+      admin,
+    );
+    expect(r.body.data?.node.pages.nodes.map((n) => n.name)).toEqual([pages[2]?.name, pages[0]?.name, pages[1]?.name]);
+    const photo = await s.gql<{ artefacts: { nodes: { id: string }[] } }>('{ artefacts(first: 1, filter: { kind: HF }) { nodes { id } } }', {}, admin);
+    const wrong = await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a) { id } }', { b: bookId, a: photo.body.data?.artefacts.nodes[0]?.id }, admin);
+    expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
+  });
+
+  it('names, merges and splits figures', async () => {
+    const figs = await s.gql<{ figures: { nodes: { id: string; faces: { id: string }[] }[] } }>('{ figures(first: 2) { nodes { id faces { id } } } }', {}, admin);
+    const [a, b] = figs.body.data?.figures.nodes ?? [];
+    const labelled = await s.gql('mutation($id: ID!) { labelFigure(id: $id, label: "Tan Kah Kee") { label named } }', { id: a?.id }, admin);
+    expect(labelled.body.data).toEqual({ labelFigure: { label: 'Tan Kah Kee', named: true } });
+    expect(codeOf(await s.gql('mutation($id: ID!) { labelFigure(id: $id, label: "tan kah kee") { label } }', { id: b?.id }, admin))).toBe('CONFLICT');
+    const merged = await s.gql<{ mergeFigures: { faces: { id: string }[] } }>(
+      'mutation($i: ID!, $f: ID!) { mergeFigures(intoId: $i, fromId: $f) { faces { id } } }',
+      { i: a?.id, f: b?.id },
+      admin,
+    );
+    expect(merged.body.data?.mergeFigures.faces.length).toBe((a?.faces.length ?? 0) + (b?.faces.length ?? 0));
+    const gone = await s.gql('query($id: ID!) { node(id: $id) { id } }', { id: b?.id }, admin);
+    expect(gone.body.data).toEqual({ node: null });
+    const split = await s.gql<{ moveFace: { assignment: string; figure: { named: boolean } } }>(
+      'mutation($f: ID!) { moveFace(faceId: $f) { assignment figure { named } } }',
+      { f: a?.faces[0]?.id },
+      admin,
+    );
+    expect(split.body.data?.moveFace).toEqual({ assignment: 'HUMAN', figure: { named: false } });
+  });
+});
+
+describe('roles', () => {
+  let s: TestServer;
+  let viewer: string;
+  let archivist: string;
+  beforeAll(async () => {
+    s = await startServer();
+    await seedCatalogue(s.services.store, { artefacts: 4, categories: 1, books: 1, figures: 1 });
+    viewer = (await s.userWithRole('VIEWER', 'reader')).token;
+    archivist = (await s.userWithRole('ARCHIVIST', 'keeper')).token;
+  });
+  afterAll(() => s.close());
+
+  const CREATE = 'mutation { createCategory(input: { name: "Role test" }) { name } }';
+
+  it('lets a viewer read and refuses their changes with FORBIDDEN', async () => {
+    expect((await s.gql<Page>(PAGE, { first: 10 }, viewer)).body.data?.artefacts.totalCount).toBe(4);
+    expect(codeOf(await s.gql(CREATE, {}, viewer))).toBe('FORBIDDEN');
+  });
+
+  it('lets an archivist change data but not manage accounts', async () => {
+    expect((await s.gql(CREATE, {}, archivist)).body.data).toEqual({ createCategory: { name: 'Role test' } });
+    expect(codeOf(await s.gql('{ users { totalCount } }', {}, archivist))).toBe('FORBIDDEN');
+    expect(codeOf(await s.gql('mutation { createUser(input: { username: "x1x", email: "x@y.org", role: VIEWER }) { delivery } }', {}, archivist))).toBe('FORBIDDEN');
+  });
+
+  it('refuses everything but sign-in to anonymous callers', async () => {
+    expect(codeOf(await s.gql(PAGE, { first: 1 }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await s.gql(CREATE))).toBe('UNAUTHENTICATED');
+  });
+
+  it('shows emails only to their owner and the superuser', async () => {
+    const r = await s.gql<{ auditLog: { nodes: { actor: { username: string; email: string | null } | null }[] } }>(
+      '{ auditLog(last: 5) { nodes { actor { username email } } } }',
+      {},
+      viewer,
+    );
+    expect(r.body.data?.auditLog.nodes.every((n) => n.actor?.username === 'reader' && n.actor.email === 'reader@example.org')).toBe(true);
+    const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const users = await s.gql<{ users: { nodes: { username: string; email: string }[] } }>('{ users(first: 10) { nodes { username email } } }', {}, admin);
+    expect(users.body.data?.users.nodes.map((u) => u.username).sort()).toEqual(['chief', 'keeper', 'reader']);
+  });
+
+  it('writes an audit entry for every change, readable by the superuser', async () => {
+    const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+    const r = await s.gql<{ auditLog: { nodes: { action: string; actorName: string }[] } }>(
+      '{ auditLog(last: 100, filter: { action: "category.create" }) { nodes { action actorName } } }',
+      {},
+      admin,
+    );
+    expect(r.body.data?.auditLog.nodes).toContainEqual({ action: 'category.create', actorName: 'keeper' });
+  });
+});
