@@ -1,0 +1,53 @@
+/**
+ * Scores the OCR engine on one page against a ground truth with one line per column (or row), in
+ * reading order. Prints the per-line comparison, then as the last line:
+ *   CER=<edit distance / reference length over the concatenated lines> chars=<reference length> ms=<per page>
+ * Lines the engine marks as notes are left out (ground truths leave marginal notes out).
+ * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N]
+ */
+import { readFile } from 'node:fs/promises';
+import { collectingTracer } from '../src/tracing/tracer.js';
+import { alignLines, editDistance, referenceLength } from '../src/ocr/cer.js';
+import { createOcrEngine } from '../src/ocr/engine.js';
+import { sharedOcrModels } from '../src/ocr/models.js';
+
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Math.max(1, Number(args.splice(runsAt, 2)[1])) : 3;
+const [imagePath, gtPath] = args;
+if (imagePath === undefined || gtPath === undefined) {
+  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N]');
+  process.exit(2);
+}
+
+const bytes = await readFile(imagePath);
+const reference = (await readFile(gtPath, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
+const engine = createOcrEngine(await sharedOcrModels());
+
+// The first run also warms the sessions; the time reported is the median of the runs after it.
+const { tracer, reports } = collectingTracer();
+const page = await engine.readPage(bytes, tracer);
+const times: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const started = performance.now();
+  await engine.readPage(bytes, collectingTracer().tracer);
+  times.push(performance.now() - started);
+}
+times.sort((a, b) => a - b);
+const ms = times[times.length >> 1]!;
+
+for (const r of reports) console.log(`  [${r.source}] ${r.message}${r.durationMs === null ? '' : ` ${r.durationMs.toFixed(0)} ms`} ${JSON.stringify(r.data ?? {})}`);
+console.log(`page ${page.width}x${page.height} orientation=${page.orientation} rotation=${page.rotation} lines=${page.lines.length} reason=${page.reason ?? '-'}`);
+const compared = page.lines.filter((l) => l.kind !== 'note');
+for (const note of page.lines.filter((l) => l.kind === 'note')) console.log(`note (not scored): ${note.text}`);
+const predicted = compared.map((l) => l.text);
+for (const pair of alignLines(reference, predicted)) {
+  const ref = reference[pair.reference]!;
+  const got = pair.predicted.map((k) => predicted[k]!).join(' | ');
+  const cer = pair.errors / Math.max(1, referenceLength(ref));
+  console.log(`line ${String(pair.reference + 1).padStart(2)} CER=${cer.toFixed(3)} ref=${ref}  got=${got || '(missed)'}`);
+}
+const refAll = reference.join('');
+const total = editDistance(refAll, predicted.join(''));
+console.log(`lines: reference ${reference.length}, predicted ${compared.length} (+${page.lines.length - compared.length} notes)`);
+console.log(`CER=${(total / Math.max(1, referenceLength(refAll))).toFixed(4)} chars=${referenceLength(refAll)} ms=${ms.toFixed(0)}`);

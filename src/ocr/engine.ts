@@ -1,0 +1,276 @@
+import type { Tracer } from '../tracing/tracer.js';
+import { upsideDownProbability } from './angle.js';
+import { simplifiedText, traditionalChar, traditionalChars } from './chinese-script.js';
+import { framePoint, lineFrame, sampleLine, type LineFrame } from './crop.js';
+import { defaultDetectOptions, detectText, type DetectOptions } from './detect.js';
+import { mapQuad, minAreaRect, rectBounds, rectCorners, type OrientedRect } from './geometry.js';
+import { cropRgb, decodePage, rotate180, type DecodedPage, type RgbImage } from './image.js';
+import { defaultLayoutOptions, planLayout, type Layout, type LayoutLine, type LayoutOptions } from './layout.js';
+import { sharedOcrModels, type OcrModelPaths, type OcrModels } from './models.js';
+import { ppOcrRecogniser } from './pp-ocr-recogniser.js';
+import type { Recogniser, RecognisedChar } from './recogniser.js';
+import type { EmptyReason, OcrChar, OcrLine, OcrPage, Point, Quad } from './types.js';
+
+export interface OcrOptions {
+  /** Pages are downscaled to this long side before anything else. */
+  maxSide: number;
+  detect: DetectOptions;
+  /**
+   * When the detected lines are thinner than this in the detector's input, detection reruns at a
+   * larger scale (small text on a large page).
+   */
+  minLineThickness: number;
+  /** Most pixels the closer second detection may feed the detector (time grows with them). */
+  maxDetectPixels: number;
+  layout: LayoutOptions;
+  /** Margin added around each line before reading, as shares of its thickness. */
+  cropPad: { across: number; along: number };
+  /** Lines whose mean character confidence is lower are dropped (detector false alarms in photos). */
+  minLineConfidence: number;
+  /** Above this probability of being upside down, the page is turned 180° and read again. */
+  flipThreshold: number;
+}
+
+export const defaultOcrOptions: OcrOptions = {
+  maxSide: 2048,
+  detect: defaultDetectOptions,
+  minLineThickness: 16,
+  maxDetectPixels: 1600 * 1600,
+  layout: defaultLayoutOptions,
+  cropPad: { across: 0.05, along: 0.1 },
+  minLineConfidence: 0.3,
+  flipThreshold: 0.5,
+};
+
+/** Smallest page side worth detecting on; below it the result is 'image-too-small'. */
+const MIN_SIDE = 8;
+const MIN_LONG_SIDE = 24;
+
+const luminanceRange = (image: RgbImage): number => {
+  const hist = new Uint32Array(256);
+  const n = image.width * image.height;
+  for (let i = 0; i < n; i++) {
+    const o = i * 3;
+    hist[Math.round(0.299 * image.data[o]! + 0.587 * image.data[o + 1]! + 0.114 * image.data[o + 2]!)]!++;
+  }
+  const at = (q: number): number => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) if ((seen += hist[v]!) >= q * n) return v;
+    return 255;
+  };
+  // 1 pixel in 10,000: a page with one small word on it is not blank; a dust speck is not text.
+  return at(0.9999) - at(0.0001);
+};
+
+/** Puts a quad's corners clockwise (on screen) starting at the one nearest the page's top-left. */
+const pageQuad = (points: readonly Point[]): Quad => {
+  const area = points.reduce((s, p, i) => {
+    const q = points[(i + 1) % points.length]!;
+    return s + p.x * q.y - q.x * p.y;
+  }, 0);
+  const ordered = area < 0 ? [...points].reverse() : [...points];
+  let first = 0;
+  ordered.forEach((p, i) => {
+    if (p.x + p.y < ordered[first]!.x + ordered[first]!.y) first = i;
+  });
+  const at = (k: number): Point => ordered[(first + k) % ordered.length]!;
+  return [at(0), at(1), at(2), at(3)];
+};
+
+const flipRect = (r: OrientedRect, image: RgbImage): OrientedRect => ({ ...r, cx: image.width - r.cx, cy: image.height - r.cy });
+
+interface ReadPiece {
+  frame: LineFrame;
+  chars: RecognisedChar[];
+}
+
+const emptyPage = (page: { width: number; height: number }, reason: EmptyReason): OcrPage => ({
+  width: page.width,
+  height: page.height,
+  orientation: 'horizontal',
+  rotation: 0,
+  lines: [],
+  text: '',
+  simplified: '',
+  reason,
+});
+
+export interface OcrEngine {
+  readonly recogniser: Recogniser;
+  /** Reads one page image (any format sharp decodes). Throws AppError INVALID_IMAGE for unreadable bytes. */
+  readPage(bytes: Uint8Array, tracer: Tracer): Promise<OcrPage>;
+}
+
+export const createOcrEngine = (models: OcrModels, options: OcrOptions = defaultOcrOptions): OcrEngine => {
+  const recogniser = ppOcrRecogniser(models.recognition, models.classes);
+
+  const cut = (image: RgbImage, rect: OrientedRect, axis: LayoutLine['axis']): { frame: LineFrame; line: RgbImage } => {
+    const frame = lineFrame(rect, axis, options.cropPad, recogniser.lineHeight);
+    return { frame, line: sampleLine(image, frame) };
+  };
+
+  const detect = async (page: DecodedPage, tracer: Tracer): Promise<OrientedRect[]> => {
+    const first = await tracer.step(
+      'ocr.detect',
+      'detected text boxes',
+      () => detectText(models.detection, page.image, options.detect),
+      (d) => ({ boxes: d.boxes.length, input: `${d.inputWidth}x${d.inputHeight}` }),
+    );
+    const rects = first.boxes.map((b) => b.rect);
+    const scale = first.inputWidth / page.image.width;
+    const thickness = rects.map((r) => Math.min(r.w, r.h) * scale).sort((a, b) => a - b)[rects.length >> 1];
+    if (thickness === undefined || thickness >= options.minLineThickness) return rects;
+    // Small text (a small page scanned with wide margins, or dense print): look again, closer, at
+    // the area where text was found, within a budget of detector pixels.
+    const bounds = rects.map(rectBounds);
+    const margin = (2 * Math.max(...rects.map((r) => Math.min(r.w, r.h)))) | 0;
+    const x0 = Math.min(...bounds.map((b) => b.x0)) - margin;
+    const y0 = Math.min(...bounds.map((b) => b.y0)) - margin;
+    const region = cropRgb(page.image, x0, y0, Math.max(...bounds.map((b) => b.x1)) + margin, Math.max(...bounds.map((b) => b.y1)) + margin);
+    const wanted = (Math.max(region.width, region.height) * scale * 1.5 * options.minLineThickness) / thickness;
+    const budget = Math.sqrt((options.maxDetectPixels * Math.max(region.width, region.height)) / Math.min(region.width, region.height));
+    const longSide = Math.round(Math.min(wanted, budget));
+    if (longSide <= Math.max(region.width, region.height) * scale * 1.2) return rects;
+    const second = await tracer.step(
+      'ocr.detect',
+      'detected text boxes again, closer (thin lines)',
+      () => detectText(models.detection, region, { ...options.detect, longSide }),
+      (d) => ({ boxes: d.boxes.length, input: `${d.inputWidth}x${d.inputHeight}`, firstThickness: thickness }),
+    );
+    const left = Math.max(0, Math.floor(x0));
+    const top = Math.max(0, Math.floor(y0));
+    return second.boxes.map(({ rect }) => ({ ...rect, cx: rect.cx + left, cy: rect.cy + top }));
+  };
+
+  const readLine = async (image: RgbImage, line: LayoutLine): Promise<ReadPiece[]> => {
+    const pieces: ReadPiece[] = [];
+    for (const rect of line.pieces) {
+      const { frame, line: lineImage } = cut(image, rect, line.axis);
+      const chars = await recogniser.recognise(lineImage);
+      pieces.push({ frame, chars });
+    }
+    return pieces;
+  };
+
+  const toPage = (page: DecodedPage, flipped: boolean) => (p: Point): Point => {
+    const x = flipped ? page.image.width - p.x : p.x;
+    const y = flipped ? page.image.height - p.y : p.y;
+    return { x: x / page.scale, y: y / page.scale };
+  };
+
+  const assemble = (line: LayoutLine, pieces: ReadPiece[], toPagePoint: (p: Point) => Point): OcrLine | undefined => {
+    const found = pieces.flatMap(({ frame, chars }) =>
+      chars.map((c) => ({ c, frame })).filter(({ c }) => c.raw !== ' ' || line.axis === 'row'),
+    );
+    // Spaces only separate words inside a row.
+    while (found[0]?.c.raw === ' ') found.shift();
+    while (found.at(-1)?.c.raw === ' ') found.pop();
+    if (found.length === 0) return undefined;
+    const traditional = traditionalChars(found.map(({ c }) => c.raw));
+    const chars: OcrChar[] = found.map(({ c, frame }, i) => ({
+      char: traditional[i] ?? c.raw,
+      raw: c.raw,
+      confidence: c.confidence,
+      candidates: c.candidates.map((k) => ({ char: traditionalChar(k.raw), raw: k.raw, score: k.score })),
+      box: pageQuad(
+        [
+          framePoint(frame, c.start * frame.width, 0),
+          framePoint(frame, c.end * frame.width, 0),
+          framePoint(frame, c.end * frame.width, frame.height),
+          framePoint(frame, c.start * frame.width, frame.height),
+        ].map(toPagePoint),
+      ),
+      model: recogniser.id,
+    }));
+    const confidence = chars.reduce((s, c) => s + c.confidence, 0) / chars.length;
+    if (confidence < options.minLineConfidence) return undefined;
+    const outline = line.pieces.length === 1 ? line.pieces[0]! : minAreaRect(line.pieces.flatMap((r) => rectCorners(r)));
+    return {
+      kind: line.kind,
+      box: pageQuad(mapQuad(rectCorners(outline), toPagePoint)),
+      text: chars.map((c) => c.char).join(''),
+      confidence,
+      chars,
+    };
+  };
+
+  const readPage = async (bytes: Uint8Array, tracer: Tracer): Promise<OcrPage> => {
+    const page = await tracer.step(
+      'ocr.decode',
+      'decoded page',
+      () => decodePage(bytes, options.maxSide),
+      (p) => ({ width: p.width, height: p.height, working: `${p.image.width}x${p.image.height}` }),
+    );
+    if (Math.min(page.width, page.height) < MIN_SIDE || Math.max(page.width, page.height) < MIN_LONG_SIDE) {
+      tracer.report({ source: 'ocr.page', message: 'image too small to hold text', data: { width: page.width, height: page.height } });
+      return emptyPage(page, 'image-too-small');
+    }
+    const range = luminanceRange(page.image);
+    if (range < 24) {
+      tracer.report({ source: 'ocr.page', message: 'blank page (no contrast)', data: { luminanceRange: range } });
+      return emptyPage(page, 'blank-page');
+    }
+    const rects = await detect(page, tracer);
+    if (rects.length === 0) return emptyPage(page, 'no-text-found');
+
+    let layout: Layout = await tracer.step(
+      'ocr.layout',
+      'ordered lines',
+      () => planLayout(rects, options.layout),
+      (l) => ({ orientation: l.orientation, lines: l.lines.length, notes: l.lines.filter((x) => x.kind === 'note').length, skewDeg: (l.skew * 180) / Math.PI }),
+    );
+    const angle = models.angle;
+    const upsideDown =
+      angle === null
+        ? 0
+        : await tracer.step(
+            'ocr.orientation',
+            'checked for an upside-down page',
+            () => upsideDownProbability(angle, layout.lines.flatMap((l) => l.pieces.map((r) => cut(page.image, r, l.axis).line))),
+            (p) => ({ upsideDown: p }),
+          );
+    if (angle === null) tracer.report({ source: 'ocr.orientation', level: 'warn', message: 'angle model not installed: page read as it stands' });
+    const flipped = upsideDown > options.flipThreshold;
+    let image = page.image;
+    if (flipped) {
+      image = rotate180(page.image);
+      layout = planLayout(rects.map((r) => flipRect(r, page.image)), options.layout);
+    }
+    const toPagePoint = toPage(page, flipped);
+    const lines = await tracer.step(
+      'ocr.recognise',
+      'read lines',
+      async () => {
+        const out: OcrLine[] = [];
+        for (const line of layout.lines) {
+          const read = assemble(line, await readLine(image, line), toPagePoint);
+          if (read !== undefined) out.push(read);
+        }
+        return out;
+      },
+      (ls) => ({ lines: ls.length, chars: ls.reduce((s, l) => s + l.chars.length, 0), dropped: layout.lines.length - ls.length }),
+    );
+    if (lines.length === 0) return emptyPage(page, 'no-text-found');
+    const text = lines.map((l) => l.text).join('\n');
+    return {
+      width: page.width,
+      height: page.height,
+      orientation: layout.orientation,
+      rotation: flipped ? 180 : 0,
+      lines,
+      text,
+      simplified: simplifiedText(text),
+      reason: null,
+    };
+  };
+
+  return { recogniser, readPage };
+};
+
+/** Reads a page with this thread's shared models (the packaged files unless `paths` says otherwise). */
+export const readPage = async (
+  bytes: Uint8Array,
+  tracer: Tracer,
+  options: OcrOptions = defaultOcrOptions,
+  paths?: OcrModelPaths,
+): Promise<OcrPage> => createOcrEngine(await sharedOcrModels(paths), options).readPage(bytes, tracer);

