@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCatalogue } from '../../src/store/demo-seed.js';
+import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
+
+const SAMPLES = path.resolve(process.cwd(), '../shared/samples');
+
+describe('HTTP edge', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startServer({ GRAPHQL_MAX_DEPTH: '6', GRAPHQL_MAX_COMPLEXITY: '2000' });
+    await seedCatalogue(s.services.store, { artefacts: 6, categories: 1, books: 1, figures: 1 });
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  const auth = () => ({ authorization: `Bearer ${admin}` });
+
+  it('answers GET and POST, with application/graphql-response+json when asked', async () => {
+    const get = await fetch(`${s.url}/graphql?query=${encodeURIComponent('{ me { username } }')}`, {
+      headers: { ...auth(), accept: 'application/graphql-response+json' },
+    });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    expect(await get.json()).toEqual({ data: { me: { username: SUPERUSER.username } } });
+    const post = await s.gql('{ me { username } }', undefined, admin);
+    expect(post.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('answers 400 to an invalid document for graphql-response+json clients, 200 for legacy JSON ones', async () => {
+    const bad = await s.gql('{ me { nosuchfield } }', {}, admin, { accept: 'application/graphql-response+json' });
+    expect(bad.status).toBe(400);
+    expect(codeOf(bad)).toBe('BAD_USER_INPUT');
+    const legacy = await s.gql('{ me { nosuchfield } }', {}, admin, { accept: 'application/json' });
+    expect(legacy.status).toBe(200);
+    const syntax = await s.gql('{ me { ', {}, admin, { accept: 'application/graphql-response+json' });
+    expect(syntax.status).toBe(400);
+  });
+
+  it('accepts "extensions": null as the spec allows', async () => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth() },
+      body: JSON.stringify({ query: '{ me { username } }', extensions: null }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: { username: SUPERUSER.username } } });
+  });
+
+  it('refuses queries past the depth and complexity limits', async () => {
+    const deep = '{ artefacts { nodes { categories { category { members { nodes { books { book { title } } } } } } } } }';
+    expect(codeOf(await s.gql(deep, {}, admin))).toBe('BAD_USER_INPUT');
+    const wide = await s.gql('{ artefacts(first: 100) { nodes { name fields { value } categories { reason } figures { label } } } }', {}, admin);
+    expect(codeOf(wide)).toBe('BAD_USER_INPUT');
+    expect(wide.body.errors?.[0]?.message).toMatch(/too complex/);
+  });
+
+  it('reports unexpected failures as INTERNAL without details', async () => {
+    const original = s.services.store.categories.page.bind(s.services.store.categories);
+    s.services.store.categories.page = () => {
+      throw new Error('secret database detail');
+    };
+    try {
+      await s.services.cache.invalidate(['categories']);
+      const r = await s.gql('{ categories { totalCount } }', {}, admin);
+      expect(codeOf(r)).toBe('INTERNAL');
+      expect(JSON.stringify(r.body)).not.toContain('secret');
+    } finally {
+      s.services.store.categories.page = original;
+    }
+    expect((await s.gql('{ me { username } }', {}, admin)).body.data).toEqual({ me: { username: SUPERUSER.username } });
+  });
+
+  it('serves image files and thumbnails to signed-in users only', async () => {
+    const r = await s.gql<{ artefacts: { nodes: { image: { url: string; thumbnailUrl: string; mime: string } }[] } }>(
+      '{ artefacts(first: 1) { nodes { image { url mime thumbnailUrl(size: S128) } } } }',
+      {},
+      admin,
+    );
+    const image = r.body.data?.artefacts.nodes[0]?.image;
+    expect((await fetch(`${s.url}${image?.url}`)).status).toBe(401);
+    const file = await fetch(`${s.url}${image?.url}`, { headers: auth() });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe(image?.mime);
+    const thumb = await fetch(`${s.url}${image?.thumbnailUrl}`, { headers: auth() });
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect(meta.format).toBe('webp');
+    expect((await fetch(`${s.url}/files/${'0'.repeat(64)}`, { headers: auth() })).status).toBe(404);
+    expect((await fetch(`${s.url}${image?.url}/thumbnail/333`, { headers: auth() })).status).toBe(400);
+  });
+
+  it('takes a profile picture as a GraphQL multipart upload and refuses a file that is not an image', async () => {
+    const upload = (bytes: Buffer, name: string) => {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!) { uploadProfilePicture(file: $f) { avatar { mime width height } } }', variables: { f: null } }));
+      form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+      form.append('0', new Blob([new Uint8Array(bytes)]), name);
+      return fetch(`${s.url}/graphql`, { method: 'POST', headers: auth(), body: form });
+    };
+    const ok = await upload(readFileSync(path.join(SAMPLES, 'minutes-page.jpg')), 'me.jpg');
+    expect(await ok.json()).toEqual({ data: { uploadProfilePicture: { avatar: { mime: 'image/jpeg', width: 428, height: 391 } } } });
+    const bad = (await (await upload(Buffer.from('%PDF-1.4 not an image'), 'me.png')).json()) as { errors: { extensions: { code: string } }[] };
+    expect(bad.errors[0]?.extensions.code).toBe('INVALID_IMAGE');
+    const truncated = readFileSync(path.join(SAMPLES, 'panel-photo.png')).subarray(0, 5000);
+    const broken = (await (await upload(truncated, 'cut.png')).json()) as { errors: { extensions: { code: string } }[] };
+    expect(broken.errors[0]?.extensions.code).toBe('INVALID_IMAGE');
+  });
+
+  it('serves GraphiQL and its assets from the installed packages', async () => {
+    const page = await fetch(`${s.url}/graphiql`);
+    const html = await page.text();
+    expect(html).toContain('/graphiql/assets/graphiql.js');
+    expect(html).not.toMatch(/https?:\/\/(unpkg|cdn|esm\.sh)/);
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
+      const res = await fetch(`${s.url}/graphiql/assets/${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.text()).length).toBeGreaterThan(1000);
+    }
+  });
+
+  it('says it is alive and ready', async () => {
+    expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${s.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.database?.ok).toBe(true);
+  });
+});
+
+describe('cache off', () => {
+  it('reads through to the database every time when CACHE_ENABLED=false', async () => {
+    const s = await startServer({ CACHE_ENABLED: 'false' });
+    try {
+      const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+      const q = '{ categories { totalCount } }';
+      await s.gql(q, {}, admin);
+      const before = s.services.store.db.statementCount;
+      await s.gql(q, {}, admin);
+      // Session, user, then the page and its count again.
+      expect(s.services.store.db.statementCount - before).toBe(4);
+    } finally {
+      await s.close();
+    }
+  });
+});
