@@ -4,11 +4,11 @@ export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   nodes: T[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  /** A function: graphql-js calls it only when the client asks for totalCount. */
-  totalCount: () => number | Promise<number>;
+  /** Counted only when the client asks for totalCount (see connectionResolvers). */
+  count: () => number | Promise<number>;
 }
 
-export function toConnection<T>(page: Page<T>, totalCount: () => number | Promise<number>): Connection<T> {
+export function toConnection<T>(page: Page<T>, count: () => number | Promise<number>): Connection<T> {
   return {
     edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] as string })),
     nodes: page.items,
@@ -18,9 +18,16 @@ export function toConnection<T>(page: Page<T>, totalCount: () => number | Promis
       startCursor: page.cursors[0] ?? null,
       endCursor: page.cursors.at(-1) ?? null,
     },
-    totalCount,
+    count,
   };
 }
+
+const CONNECTIONS = ['User', 'AuditEntry', 'Artefact', 'Category', 'Book', 'Figure', 'Batch', 'Trace', 'TraceReport'] as const;
+
+/** `totalCount` of every connection type, resolved lazily (graphql-jit does not call function values). */
+export const connectionResolvers = Object.fromEntries(
+  CONNECTIONS.map((name) => [`${name}Connection`, { totalCount: (c: Connection<unknown>) => c.count() }]),
+);
 
 /** Relay pagination arguments as they arrive from GraphQL. */
 export interface ConnectionArgs {

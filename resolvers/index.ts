@@ -2,6 +2,7 @@ import { mergeResolvers } from '@graphql-tools/merge';
 import type { IResolvers } from '@graphql-tools/utils';
 import { batchResolvers } from './batches.js';
 import { catalogueResolvers } from './catalogue.js';
+import { connectionResolvers } from './connection.js';
 import type { Context } from './context.js';
 import { nodeResolvers } from './node.js';
 import { scalarResolvers } from './scalars.js';
@@ -10,6 +11,7 @@ import { userResolvers } from './users.js';
 
 export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   scalarResolvers as IResolvers<unknown, Context>,
+  connectionResolvers,
   nodeResolvers,
   userResolvers,
   catalogueResolvers,

@@ -25,9 +25,11 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } } as FormattedError;
   }
   const status = (original as { statusCode?: unknown } | undefined)?.statusCode;
-  const requestError = original == null || (typeof status === 'number' && status < 500);
+  // Without an original error and without a path, graphql-js refused the document itself;
+  // with a path it failed while executing (serialising a value, say), which is ours.
+  const requestError = (original == null && error.path === undefined) || (typeof status === 'number' && status < 500);
   if (requestError) {
-    const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
+    const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
     return { ...base, message: error.message, extensions: { code } } as FormattedError;
   }
   log.error({ err: original }, 'unexpected error while resolving a GraphQL request');

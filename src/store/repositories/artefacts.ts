@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { countRows, likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
+import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
 export type ArtefactKind = 'MM' | 'HF';
 export type KindSource = 'CLASSIFIER' | 'UPLOADER' | 'EDITOR';
@@ -199,6 +199,12 @@ export class ArtefactRepository {
   }
 
   private filterQuery(filter: ArtefactFilter): KeysetQuery {
+    const { where, params } = this.conditions(filter);
+    return { sql: `${SELECT} WHERE ${where}`, params, seq: 'a.seq' };
+  }
+
+  /** The WHERE clause of a filter; it only refers to `a`, so counting needs no join. */
+  private conditions(filter: ArtefactFilter): { where: string; params: unknown[] } {
     const where = ['1 = 1'];
     const params: unknown[] = [];
     if (filter.kind) {
@@ -232,7 +238,7 @@ export class ArtefactRepository {
         params.push(likePattern(search), likePattern(search));
       }
     }
-    return { sql: `${SELECT} WHERE ${where.join(' AND ')}`, params, seq: 'a.seq' };
+    return { where: where.join(' AND '), params };
   }
 
   page(args: PageArgs, filter: ArtefactFilter): Listing<Artefact> {
@@ -241,7 +247,8 @@ export class ArtefactRepository {
   }
 
   count(filter: ArtefactFilter): number {
-    return countRows(this.db, this.filterQuery(filter));
+    const { where, params } = this.conditions(filter);
+    return this.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM artefacts a WHERE ${where}`).get(...params)?.n ?? 0;
   }
 
   update(id: string, changes: { name?: string; kind?: ArtefactKind | null; kindSource?: KindSource | null; kindConfidence?: number | null }): void {
