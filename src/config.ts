@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseLlmEnv, type LlmSettings } from './llm/settings.js';
 
 /**
  * All configuration comes from environment variables (a `.env` file is read first when present).
@@ -79,6 +80,8 @@ export type Config = Readonly<{
   cache: { enabled: boolean; ttlSeconds: number };
   graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number };
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
+  /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
+  llm: LlmSettings;
 }>;
 
 export class ConfigError extends Error {
@@ -93,13 +96,15 @@ type Env = Record<string, string | undefined>;
 /** Parses and validates the environment; throws ConfigError listing every bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      return `${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`;
-    });
-    throw new ConfigError(problems);
-  }
+  const llm = parseLlmEnv(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        return `${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`;
+      });
+  if (llm instanceof Error) problems.push(...((llm.details?.problems as string[] | undefined) ?? [llm.message]));
+  if (!parsed.success || llm instanceof Error) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -124,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
     graphql: { graphiql: e.GRAPHIQL_ENABLED, maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
+    llm,
   };
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { isAppError } from './errors.js';
 import { buildServer } from './server.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (isAppError(error) && (error.code === 'MODEL_MISSING' || error.code === 'MODEL_CORRUPT')) {
+    console.error(`Cannot start: ${error.message}`);
+    process.exit(3);
+  }
   console.error(error);
   process.exit(1);
 });

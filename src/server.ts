@@ -1,18 +1,21 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Config } from './config.js';
 import { authentication } from './http/authentication.js';
 import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
+import { ModelStore } from './models/store.js';
 import { createServices, type Services } from './services/container.js';
 import { Store } from './store/store.js';
 
 export interface Server {
   app: FastifyInstance;
   services: Services;
+  models: ModelStore;
   /** Where the generated superuser password was written at this boot, if it was. */
   superuserPasswordFile: string | null;
 }
@@ -23,6 +26,10 @@ export interface Server {
  */
 export async function buildServer(config: Config, extraReadiness: Record<string, ReadinessCheck> = {}): Promise<Server> {
   mkdirSync(config.dataDir, { recursive: true });
+  // First, before anything listens: a required model that is missing or corrupt stops the boot
+  // with an AppError naming it and how to get it.
+  const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
+  await models.ensureRequired();
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -41,6 +48,9 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   const { passwordFile } = await services.users.ensureSuperuser();
   if (passwordFile !== null) app.log.warn(`Created the superuser "${config.superuser.username}"; its password is in ${passwordFile} (mode 0600)`);
   store.sessions.prune();
+  for (const m of await models.verifyAll({ download: false })) {
+    store.models.upsert({ name: m.name, task: m.task, status: m.status, sha256: m.sha256, licence: m.licence, source: m.source, detail: m.message });
+  }
 
   await app.register(cookie);
   await app.register(authentication, { services, config });
@@ -49,7 +59,11 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   await registerFiles(app, store);
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),
+    models: async () => {
+      const failing = (await models.verifyAll({ download: false })).filter((m) => m.required && m.status !== 'ok');
+      return failing.length === 0 ? { ok: true } : { ok: false, detail: failing.map((m) => `${m.name}: ${m.status}`).join(', ') };
+    },
     ...extraReadiness,
   });
-  return { app, services, superuserPasswordFile: passwordFile };
+  return { app, services, models, superuserPasswordFile: passwordFile };
 }

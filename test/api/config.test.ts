@@ -20,6 +20,7 @@ describe('configuration', () => {
     expect(c.smtp).toBeUndefined();
     expect(c.cache.enabled).toBe(true);
     expect(c.superuser.password).toBeUndefined();
+    expect(c.llm.clients).toEqual([]);
   });
 
   it('names each wrong variable and what it expects', () => {
@@ -31,6 +32,8 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('SUPERUSER_PASSWORD:'))).toMatch(/at least 12/);
     expect(problems.find((p) => p.startsWith('SUPERUSER_EMAIL:'))).toMatch(/email/);
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT: expected at most 65535/);
+    // Language-model variables are checked in the same pass.
+    expect(problemsOf({ PORT: 'x', LLM_CLIENTS: 'openai' }).some((p) => p.startsWith('LLM_OPENAI_BASE_URL'))).toBe(true);
   });
 
   it('stops the server at boot with the message and exit code 2', () => {

@@ -126,7 +126,24 @@ describe('HTTP edge', () => {
     expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${s.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.database?.ok).toBe(true);
+    const checks = ((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks;
+    expect(checks.database?.ok).toBe(true);
+    expect(checks.models?.ok).toBe(true);
+  });
+
+  it('lists every registered model with its verification and provenance', async () => {
+    const r = await s.gql<{ models: { name: string; status: string; licence: string; sha256: string; source: string }[] }>(
+      '{ models { name status licence sha256 source } }',
+      {},
+      admin,
+    );
+    const models = r.body.data?.models ?? [];
+    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['ppocr-v4-det', 'ppocr-v4-rec', 'ultraface-rfb-320']));
+    for (const m of models) {
+      expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.licence.length).toBeGreaterThan(0);
+    }
+    expect(models.find((m) => m.name === 'ppocr-v4-det')?.status).toBe('ok');
   });
 });
 
