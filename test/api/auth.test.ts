@@ -103,6 +103,55 @@ describe('sign-in and sessions', () => {
   });
 });
 
+describe('account administration', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startServer();
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  it('edits accounts and roles, and lets users edit their own profile but not their role', async () => {
+    const user = await s.userWithRole('VIEWER', 'promoted');
+    const r = await s.gql<{ updateUser: { role: string; title: string } }>(
+      'mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST, title: "Archivist" }) { role title } }',
+      { id: user.id },
+      admin,
+    );
+    expect(r.body.data?.updateUser).toEqual({ role: 'ARCHIVIST', title: 'Archivist' });
+    // A role change ends the user's sessions: permissions are re-read at the next sign-in.
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
+    const token = await s.signIn('promoted', user.password);
+    const own = await s.gql<{ updateProfile: { firstName: string; username: string } }>(
+      'mutation { updateProfile(input: { firstName: "Mei Ling", username: "meiling" }) { firstName username } }',
+      {},
+      token,
+    );
+    expect(own.body.data?.updateProfile).toEqual({ firstName: 'Mei Ling', username: 'meiling' });
+    expect(codeOf(await s.gql('mutation { updateProfile(input: { username: "chief" }) { username } }', {}, token))).toBe('CONFLICT');
+    expect(codeOf(await s.gql('mutation { updateProfile(input: { email: "not-an-email" }) { username } }', {}, token))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: VIEWER }) { role } }', { id: user.id }, token))).toBe('FORBIDDEN');
+  });
+
+  it('deletes accounts but never the superuser, and keeps the audit trail', async () => {
+    const user = await s.userWithRole('VIEWER', 'leaver');
+    expect((await s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: user.id }, admin)).body.data).toEqual({ deleteUser: user.id });
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
+    const me = await s.gql<{ me: { id: string } }>('{ me { id } }', {}, admin);
+    expect(codeOf(await s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: me.body.data?.me.id }, admin))).toBe('FORBIDDEN');
+    expect(codeOf(await s.gql('mutation { createUser(input: { username: "second", email: "s@example.org", role: SUPERUSER }) { delivery } }', {}, admin))).toBe(
+      'BAD_USER_INPUT',
+    );
+    const log = await s.gql<{ auditLog: { nodes: { action: string; detail: { username?: string } }[] } }>(
+      '{ auditLog(last: 20, filter: { action: "user.delete" }) { nodes { action detail } } }',
+      {},
+      admin,
+    );
+    expect(log.body.data?.auditLog.nodes.map((n) => n.detail.username)).toContain('leaver');
+  });
+});
+
 describe('sign-in rate limit per address', () => {
   it('refuses sign-ins past the per-minute limit with RATE_LIMITED, right password or not', async () => {
     const s = await startServer({ SIGNIN_RATE_PER_MINUTE: '3' });
