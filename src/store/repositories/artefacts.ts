@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
+import { Conditions } from '../conditions.js';
 import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
 export type ArtefactKind = 'MM' | 'HF';
@@ -205,40 +206,22 @@ export class ArtefactRepository {
 
   /** The WHERE clause of a filter; it only refers to `a`, so counting needs no join. */
   private conditions(filter: ArtefactFilter): { where: string; params: unknown[] } {
-    const where = ['1 = 1'];
-    const params: unknown[] = [];
-    if (filter.kind) {
-      where.push('a.kind = ?');
-      params.push(filter.kind);
-    }
-    if (filter.batchId) {
-      where.push('a.id IN (SELECT artefact_id FROM batch_artefacts WHERE batch_id = ?)');
-      params.push(filter.batchId);
-    }
-    if (filter.categoryId) {
-      where.push('a.id IN (SELECT artefact_id FROM category_members WHERE category_id = ?)');
-      params.push(filter.categoryId);
-    }
-    if (filter.bookId) {
-      where.push('a.id IN (SELECT artefact_id FROM book_members WHERE book_id = ?)');
-      params.push(filter.bookId);
-    }
-    if (filter.figureId) {
-      where.push('a.id IN (SELECT artefact_id FROM faces WHERE figure_id = ?)');
-      params.push(filter.figureId);
-    }
+    const c = new Conditions()
+      .when(filter.kind, 'a.kind = ?')
+      .when(filter.batchId, 'a.id IN (SELECT artefact_id FROM batch_artefacts WHERE batch_id = ?)')
+      .when(filter.categoryId, 'a.id IN (SELECT artefact_id FROM category_members WHERE category_id = ?)')
+      .when(filter.bookId, 'a.id IN (SELECT artefact_id FROM book_members WHERE book_id = ?)')
+      .when(filter.figureId, 'a.id IN (SELECT artefact_id FROM faces WHERE figure_id = ?)');
     const search = filter.search?.trim();
-    if (search) {
-      if ([...search].length >= 3) {
-        where.push('a.id IN (SELECT artefact_id FROM artefact_search WHERE artefact_search MATCH ?)');
-        // A quoted phrase: the user's text is matched literally, never parsed as FTS syntax.
-        params.push(`"${search.replaceAll('"', '""')}"`);
-      } else {
-        where.push(`a.id IN (SELECT artefact_id FROM artefact_search WHERE name LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')`);
-        params.push(likePattern(search), likePattern(search));
-      }
+    if (search && [...search].length >= 3) {
+      // A quoted phrase: the user's text is matched literally, never parsed as FTS syntax.
+      c.when(search, 'a.id IN (SELECT artefact_id FROM artefact_search WHERE artefact_search MATCH ?)', `"${search.replaceAll('"', '""')}"`);
+    } else if (search) {
+      // trigram needs three characters; shorter text is a substring scan of the same table.
+      const pattern = likePattern(search);
+      c.when(search, `a.id IN (SELECT artefact_id FROM artefact_search WHERE name LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')`, pattern, pattern);
     }
-    return { where: where.join(' AND '), params };
+    return { where: c.sql, params: c.params };
   }
 
   page(args: PageArgs, filter: ArtefactFilter): Listing<Artefact> {

@@ -1,3 +1,4 @@
+import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { listing, type Listing, type PageArgs } from '../pagination.js';
 
@@ -62,21 +63,7 @@ export class AuditRepository {
 
   /** Oldest first; `last` reads the newest entries. */
   page(args: PageArgs, filter: { actorId?: string | null; action?: string | null; targetId?: string | null }): Listing<AuditEntry> {
-    const where = ['1 = 1'];
-    const params: unknown[] = [];
-    if (filter.actorId) {
-      where.push('actor_id = ?');
-      params.push(filter.actorId);
-    }
-    if (filter.action) {
-      where.push('action = ?');
-      params.push(filter.action);
-    }
-    if (filter.targetId) {
-      where.push('target_id = ?');
-      params.push(filter.targetId);
-    }
-    const q = { sql: `SELECT id AS seq, * FROM audit_log WHERE ${where.join(' AND ')}`, params, seq: 'id' };
-    return listing<AuditRow, AuditEntry>(this.db, q, args, toEntry);
+    const c = new Conditions().when(filter.actorId, 'actor_id = ?').when(filter.action, 'action = ?').when(filter.targetId, 'target_id = ?');
+    return listing<AuditRow, AuditEntry>(this.db, { sql: `SELECT id AS seq, * FROM audit_log WHERE ${c.sql}`, params: c.params, seq: 'id' }, args, toEntry);
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
 
 export type BatchStage = 'UPLOAD_PENDING' | 'QUEUED' | 'PROCESSING' | 'CANCELLED' | 'VETTING' | 'INTEGRATING' | 'COMPLETED';
 export type BatchArtefactStatus = 'UNPROCESSED' | 'PROCESSING' | 'PROCESSED' | 'FAILED' | 'CONFIRMED' | 'INTEGRATED';
@@ -92,21 +93,8 @@ export class BatchRepository {
   }
 
   page(args: PageArgs, filter: { stage?: BatchStage | null; search?: string | null; createdBy?: string | null }): Listing<Batch> {
-    const where = ['1 = 1'];
-    const params: unknown[] = [];
-    if (filter.stage) {
-      where.push('stage = ?');
-      params.push(filter.stage);
-    }
-    if (filter.createdBy) {
-      where.push('created_by = ?');
-      params.push(filter.createdBy);
-    }
-    if (filter.search) {
-      where.push(`name LIKE ? ESCAPE '\\'`);
-      params.push(likePattern(filter.search));
-    }
-    return listing<BatchRow, Batch>(this.db, { sql: `SELECT * FROM batches WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toBatch);
+    const c = new Conditions().when(filter.stage, 'stage = ?').when(filter.createdBy, 'created_by = ?').like(filter.search, 'name');
+    return listing<BatchRow, Batch>(this.db, { sql: `SELECT * FROM batches WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toBatch);
   }
 
   addArtefact(batchId: string, artefactId: string): void {
@@ -140,6 +128,30 @@ export class BatchRepository {
       .all(...batchIds);
     for (const r of rows) result.set(r.batch_id, { ...result.get(r.batch_id), [r.status]: r.n });
     return result;
+  }
+
+  /** Every entry of a batch, in batch order. */
+  entries(batchId: string): BatchArtefact[] {
+    return this.db
+      .query<BatchArtefactRow>('SELECT * FROM batch_artefacts WHERE batch_id = ? ORDER BY position')
+      .all(batchId)
+      .map(toBatchArtefact);
+  }
+
+  /** Sets an entry's status and what its last step said (an error, or null to clear it). */
+  setEntryStatus(
+    batchId: string,
+    artefactId: string,
+    status: BatchArtefactStatus,
+    note: { step: string | null; errorCode: string | null; errorMessage: string | null },
+  ): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db
+        .query('UPDATE batch_artefacts SET status = ?, step = ?, error_code = ?, error_message = ? WHERE batch_id = ? AND artefact_id = ?')
+        .run(status, note.step, note.errorCode, note.errorMessage, batchId, artefactId);
+      this.db.query('UPDATE batches SET updated_at = ? WHERE id = ?').run(now, batchId);
+    });
   }
 
   setStage(id: string, stage: BatchStage): void {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
 
 export interface Book {
   id: string;
@@ -50,13 +51,8 @@ export class BookRepository {
   }
 
   page(args: PageArgs, filter: { search?: string | null }): Listing<Book> {
-    const params: unknown[] = [];
-    let where = '1 = 1';
-    if (filter.search) {
-      where = `(title LIKE ? ESCAPE '\\' OR subtitle LIKE ? ESCAPE '\\')`;
-      params.push(likePattern(filter.search), likePattern(filter.search));
-    }
-    return listing<BookRow, Book>(this.db, { sql: `SELECT * FROM books WHERE ${where}`, params, seq: 'seq' }, args, toBook);
+    const c = new Conditions().like(filter.search, 'title', 'subtitle');
+    return listing<BookRow, Book>(this.db, { sql: `SELECT * FROM books WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toBook);
   }
 
   update(id: string, changes: { title?: string; subtitle?: string | null }): void {

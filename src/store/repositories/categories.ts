@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
 
 export interface Category {
   id: string;
@@ -87,13 +88,8 @@ export class CategoryRepository {
   }
 
   page(args: PageArgs, filter: { search?: string | null }): Listing<Category> {
-    const params: unknown[] = [];
-    let where = '1 = 1';
-    if (filter.search) {
-      where = `(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')`;
-      params.push(likePattern(filter.search), likePattern(filter.search));
-    }
-    return listing<CategoryRow, Category>(this.db, { sql: `SELECT * FROM categories WHERE ${where}`, params, seq: 'seq' }, args, toCategory);
+    const c = new Conditions().like(filter.search, 'name', 'description');
+    return listing<CategoryRow, Category>(this.db, { sql: `SELECT * FROM categories WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toCategory);
   }
 
   update(id: string, changes: { name?: string; description?: string | null }): void {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, type Listing, type PageArgs } from '../pagination.js';
+import { listing, type Listing, type PageArgs } from '../pagination.js';
 
 export type Role = 'SUPERUSER' | 'ARCHIVIST' | 'VIEWER';
 
@@ -144,19 +145,8 @@ export class UserRepository {
   }
 
   page(args: PageArgs, filter: { role?: Role | null; search?: string | null }): Listing<User> {
-    const where: string[] = ['1 = 1'];
-    const params: unknown[] = [];
-    if (filter.role) {
-      where.push('role = ?');
-      params.push(filter.role);
-    }
-    if (filter.search) {
-      where.push(`(username LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR (first_name || ' ' || last_name) LIKE ? ESCAPE '\\')`);
-      const like = likePattern(filter.search);
-      params.push(like, like, like);
-    }
-    const q = { sql: `${SELECT} WHERE ${where.join(' AND ')}`, params, seq: 'rowid' };
-    return listing<UserRow, User>(this.db, q, args, toUser);
+    const c = new Conditions().when(filter.role, 'role = ?').like(filter.search, 'username', 'email', "(first_name || ' ' || last_name)");
+    return listing<UserRow, User>(this.db, { sql: `${SELECT} WHERE ${c.sql}`, params: c.params, seq: 'rowid' }, args, toUser);
   }
 
   update(id: string, changes: UserChanges): User | undefined {
