@@ -6,6 +6,7 @@ import type { Services } from '../services/container.js';
 import { createLoaders } from '../services/loaders.js';
 import type { Context } from '../../resolvers/context.js';
 import { checkComplexity } from './complexity.js';
+import { checkDepth } from './depth.js';
 import { errorFormatter } from './errors.js';
 import { buildSchema } from './schema.js';
 
@@ -53,7 +54,6 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     schema: buildSchema(),
     path: '/graphql',
     graphiql: false,
-    queryDepth: config.graphql.maxDepth,
     // Compile a query with graphql-jit once it has run this often: execution dominates a page of 50.
     jit: 1,
     context: (request, reply): Omit<Context, never> => ({
@@ -84,9 +84,11 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       }),
     },
   });
-  // A hook rather than a validation rule: the cost depends on variables, and mercurius's cache of
-  // parsed and validated queries stays on.
+  // Hooks rather than validation rules: the cost depends on variables, mercurius's cache of parsed
+  // and validated queries stays on, and depth can leave introspection out (mercurius's own
+  // queryDepth counts it, and GraphiQL's schema query is 15 levels deep).
   app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
+    checkDepth(document, config.graphql.maxDepth);
     checkComplexity(schema, document, variables ?? {}, config.graphql.maxComplexity);
   });
 }

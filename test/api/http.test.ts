@@ -58,6 +58,13 @@ describe('HTTP edge', () => {
     expect(wide.body.errors?.[0]?.message).toMatch(/too complex/);
   });
 
+  it('answers the full introspection query GraphiQL sends, whatever the depth limit', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const r = await s.gql<{ __schema: { types: unknown[] } }>(getIntrospectionQuery(), {}, admin);
+    expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
+    expect(r.body.data?.__schema.types.length).toBeGreaterThan(50);
+  });
+
   it('reports unexpected failures as INTERNAL without details', async () => {
     const original = s.services.store.categories.page.bind(s.services.store.categories);
     s.services.store.categories.page = () => {
