@@ -4,6 +4,7 @@ import { batchResolvers } from './batches.js';
 import { catalogueResolvers } from './catalogue.js';
 import { connectionResolvers } from './connection.js';
 import type { Context } from './context.js';
+import { languageResolvers } from './language.js';
 import { nodeResolvers } from './node.js';
 import { scalarResolvers } from './scalars.js';
 import { traceResolvers } from './traces.js';
@@ -17,4 +18,5 @@ export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   catalogueResolvers,
   batchResolvers,
   traceResolvers,
+  languageResolvers,
 ]);

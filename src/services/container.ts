@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
+import { LlmInterface } from '../llm/llm-interface.js';
 import type { Store } from '../store/store.js';
+import { ArchivusService } from './archivus.js';
 import { ArtefactService } from './artefacts.js';
 import { AuditService } from './audit.js';
 import { AuthService } from './auth.js';
@@ -8,6 +10,7 @@ import { ChangeRecorder } from './changes.js';
 import { CollectionService } from './collections.js';
 import { Events } from './events.js';
 import { FigureService } from './figures.js';
+import { IntegrationService } from './integration.js';
 import { Mailer } from './mailer.js';
 import { ReadCache } from './read-cache.js';
 import { UserService } from './users.js';
@@ -20,6 +23,7 @@ export function createServices(config: Config, store: Store, log: Log, events = 
   const mailer = new Mailer(config.smtp);
   const cache = new ReadCache(config.cache);
   const changes = new ChangeRecorder(audit, cache, events);
+  const llm = new LlmInterface(config.llm);
   return {
     store,
     audit,
@@ -32,6 +36,9 @@ export function createServices(config: Config, store: Store, log: Log, events = 
     artefacts: new ArtefactService(store, changes),
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),
+    llm,
+    archivus: new ArchivusService(store, llm),
+    integration: new IntegrationService(store, llm, changes, events, log),
   };
 }
 

@@ -10,7 +10,27 @@ export interface CatalogueChange {
   at: string;
 }
 
-export const TOPICS = { catalogueChanged: 'CATALOGUE_CHANGED' } as const;
+/** What the catalogue integrator did with one artefact of a batch. */
+export type IntegrationOutcome = 'ASSIGNED' | 'REVISED' | 'CREATED' | 'FAILED' | 'SKIPPED' | 'NOT_APPLICABLE';
+
+export interface IntegrationProgress {
+  batchId: string;
+  /** Artefacts handled so far, and how many the run has. */
+  done: number;
+  total: number;
+  /** The artefact just handled; null on the closing event. */
+  artefactId: string | null;
+  outcome: IntegrationOutcome | null;
+  message: string;
+  finished: boolean;
+  at: string;
+}
+
+export const TOPICS = {
+  catalogueChanged: 'CATALOGUE_CHANGED',
+  /** One topic per batch, so a subscriber hears only the run it watches. */
+  integrationProgress: (batchId: string): string => `INTEGRATION_PROGRESS_${batchId}`,
+} as const;
 
 /**
  * The event bus behind GraphQL subscriptions: in-process mqemitter by default; an mqemitter-redis
@@ -21,6 +41,10 @@ export class Events {
 
   catalogueChanged(change: CatalogueChange): void {
     this.emitter.emit({ topic: TOPICS.catalogueChanged, payload: { catalogueChanged: change } });
+  }
+
+  integrationProgress(progress: IntegrationProgress): void {
+    this.emitter.emit({ topic: TOPICS.integrationProgress(progress.batchId), payload: { integrationProgress: progress } });
   }
 
   close(): Promise<void> {

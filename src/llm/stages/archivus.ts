@@ -35,6 +35,7 @@ const PERSONA: Record<ArtefactKind, string> = {
 };
 
 const STYLE = [
+  'Answer in the language the visitor writes in, and only from what the archive records above.',
   'Talk naturally, without lists or the word "metadata". If something is not known, say so politely;',
   'do not speculate. Bring off-topic questions gently back to the artefact, acknowledge repeated',
   'questions, and you may end with a short follow-up question.',

@@ -13,18 +13,27 @@ export interface ArtefactForCategorising {
   additionalInfo: string | null;
 }
 
+/** Bounds on what the model may write into the catalogue (the same as a person's category edits). */
+export const CATEGORY_NAME_MAX = 120;
+export const CATEGORY_DESCRIPTION_MAX = 2000;
+export const REASON_MAX = 1000;
+
+const categoryName = () => z.string().trim().min(1).max(CATEGORY_NAME_MAX);
+const categoryDescription = () => z.string().trim().min(1).max(CATEGORY_DESCRIPTION_MAX);
+const reasonText = () => z.string().trim().min(1).max(REASON_MAX);
+
 const Existing = z.object({
   decision: z.literal('existing'),
   category: z.string().min(1).describe('the exact name of an existing category'),
-  revisedName: z.string().min(1).optional().describe('only if the artefact widens the category'),
-  revisedDescription: z.string().min(1).optional().describe('only if the artefact widens the category'),
-  reason: z.string().min(1),
+  revisedName: categoryName().optional().describe('only if the artefact widens the category'),
+  revisedDescription: categoryDescription().optional().describe('only if the artefact widens the category'),
+  reason: reasonText(),
 });
 const New = z.object({
   decision: z.literal('new'),
-  name: z.string().min(1),
-  description: z.string().min(1),
-  reason: z.string().min(1),
+  name: categoryName(),
+  description: categoryDescription(),
+  reason: reasonText(),
 });
 
 export type CategoryDecision = z.output<typeof Existing> | z.output<typeof New>;

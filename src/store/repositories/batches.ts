@@ -165,4 +165,47 @@ export class BatchRepository {
   delete(id: string): boolean {
     return this.db.query('DELETE FROM batches WHERE id = ?').run(id).changes > 0;
   }
+
+  /** Updates an artefact's progress in its batch; only the fields given change. */
+  updateEntry(
+    artefactId: string,
+    changes: Partial<Pick<BatchArtefact, 'status' | 'step' | 'errorCode' | 'errorMessage' | 'durationMs' | 'processedAt'>>,
+  ): void {
+    const columns = {
+      status: 'status',
+      step: 'step',
+      errorCode: 'error_code',
+      errorMessage: 'error_message',
+      durationMs: 'duration_ms',
+      processedAt: 'processed_at',
+    } as const;
+    const keys = (Object.keys(columns) as (keyof typeof columns)[]).filter((k) => changes[k] !== undefined);
+    if (keys.length === 0) return;
+    this.db
+      .query(`UPDATE batch_artefacts SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE artefact_id = ?`)
+      .run(...keys.map((k) => changes[k]), artefactId);
+  }
+
+  entriesOfBatch(batchId: string): BatchArtefact[] {
+    return this.db
+      .query<BatchArtefactRow>('SELECT * FROM batch_artefacts WHERE batch_id = ? ORDER BY position')
+      .all(batchId)
+      .map(toBatchArtefact);
+  }
+
+  /** Batches in the given stages, oldest first (the processor's work list). */
+  inStages(stages: readonly BatchStage[]): Batch[] {
+    if (stages.length === 0) return [];
+    return this.db
+      .query<BatchRow>(`SELECT * FROM batches WHERE stage IN (${placeholders(stages.length)}) ORDER BY seq`)
+      .all(...stages)
+      .map(toBatch);
+  }
+
+  /** Puts artefacts a stopped run left half-done back in the queue; returns how many. */
+  requeueInterrupted(batchId: string): number {
+    return this.db
+      .query("UPDATE batch_artefacts SET status = 'UNPROCESSED', step = NULL WHERE batch_id = ? AND status = 'PROCESSING'")
+      .run(batchId).changes;
+  }
 }

@@ -1,0 +1,68 @@
+import type { IResolvers } from '@graphql-tools/utils';
+import { notFound } from '../src/errors.js';
+import type { ArchivusChunk, ChatRequest } from '../src/services/archivus.js';
+import { TOPICS, type IntegrationProgress } from '../src/services/events.js';
+import { requireViewer } from '../src/services/viewer.js';
+import type { Context } from './context.js';
+import { localId } from './ids.js';
+
+type SubscriptionContext = Context & { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } };
+
+interface ChatArgs extends ChatRequest {
+  artefactId: string;
+}
+
+/** A chunk, or the failure that ended the stream: delivered as a GraphQL error with its code. */
+type ChunkEvent = { chunk: ArchivusChunk } | { error: unknown };
+
+async function* withFailure(chunks: AsyncIterable<ArchivusChunk>): AsyncGenerator<ChunkEvent> {
+  try {
+    for await (const chunk of chunks) yield { chunk };
+  } catch (error) {
+    yield { error };
+  }
+}
+
+/** The batch's progress events, ending after the closing one (which unsubscribes from the topic). */
+async function* untilFinished(events: AsyncIterable<unknown>): AsyncGenerator<{ integrationProgress: IntegrationProgress }> {
+  for await (const event of events) {
+    const payload = event as { integrationProgress: IntegrationProgress };
+    yield payload;
+    if (payload.integrationProgress.finished) return;
+  }
+}
+
+export const languageResolvers: IResolvers<unknown, Context> = {
+  IntegrationProgress: {
+    // Read afresh: a subscription's loaders live as long as its connection.
+    batch: (p: IntegrationProgress, _a, ctx) => ctx.services.store.batches.byIds([p.batchId])[0] ?? null,
+    artefact: (p: IntegrationProgress, _a, ctx) => (p.artefactId === null ? null : (ctx.services.store.artefacts.byId(p.artefactId) ?? null)),
+  },
+  Mutation: {
+    askArchivus: (_p, a: ChatArgs, ctx) =>
+      ctx.services.archivus.ask(ctx.viewer, localId(a.artefactId, 'Artefact', 'artefactId'), { question: a.question, history: a.history }),
+    confirmBatchArtefact: (_p, a: { batchId: string; artefactId: string }, ctx) =>
+      ctx.services.integration.confirm(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'), localId(a.artefactId, 'Artefact', 'artefactId')),
+    startIntegration: (_p, a: { batchId: string }, ctx) => ctx.services.integration.start(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
+  },
+  Subscription: {
+    archivusAnswer: {
+      subscribe: (_p: unknown, a: ChatArgs, ctx: SubscriptionContext) =>
+        withFailure(
+          ctx.services.archivus.stream(ctx.viewer, localId(a.artefactId, 'Artefact', 'artefactId'), { question: a.question, history: a.history }),
+        ),
+      resolve: (event: ChunkEvent) => {
+        if ('error' in event) throw event.error;
+        return event.chunk;
+      },
+    },
+    integrationProgress: {
+      subscribe: async (_p: unknown, a: { batchId: string }, ctx: SubscriptionContext) => {
+        requireViewer(ctx.viewer);
+        const batchId = localId(a.batchId, 'Batch', 'batchId');
+        if (ctx.services.store.batches.byIds([batchId]).length === 0) throw notFound('Batch', batchId);
+        return untilFinished(await ctx.pubsub.subscribe(TOPICS.integrationProgress(batchId)));
+      },
+    },
+  },
+};
