@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, notFound } from '../errors.js';
-import type { LlmInterface, LlmStream, Skipped } from '../llm/llm-interface.js';
-import { askArchivus, MAX_HISTORY_TURNS, type ArtefactKind as ChatKind } from '../llm/stages/archivus.js';
+import type { LlmInterface } from '../llm/llm-interface.js';
+import { askArchivus, MAX_HISTORY_TURNS, type ArchivusInput, type ArtefactKind as ChatKind } from '../llm/stages/archivus.js';
 import type { Artefact, MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
 import { StoredTrace } from './stored-trace.js';
@@ -85,19 +85,36 @@ export class ArchivusService {
     const artefact = this.store.artefacts.byId(artefactId);
     if (!artefact) throw notFound('Artefact', artefactId);
     const kind = this.chatKind(artefact);
+    return this.chunks(artefactId, {
+      kind,
+      name: artefact.name,
+      facts: this.facts(artefact, kind),
+      history: (input.history ?? []).map((t) => ({ role: t.role === 'USER' ? 'user' : 'assistant', content: t.content })),
+      message: input.question,
+    });
+  }
+
+  // The trace starts with the first read, so a stream nobody reads leaves no unfinished trace.
+  private async *chunks(artefactId: string, input: ArchivusInput): AsyncGenerator<ArchivusChunk> {
     const trace = new StoredTrace(this.store.traces, `Archivus chat about artefact ${artefactId}`, { artefactId });
-    const reply = askArchivus(
-      this.llm,
-      {
-        kind,
-        name: artefact.name,
-        facts: this.facts(artefact, kind),
-        history: (input.history ?? []).map((t) => ({ role: t.role === 'USER' ? 'user' : 'assistant', content: t.content })),
-        message: input.question,
-      },
-      { tracer: trace.tracer },
-    );
-    return chunks(reply, trace);
+    // Stays "abandoned" when the reader stops before the end.
+    let outcome = 'abandoned';
+    try {
+      const reply = askArchivus(this.llm, input, { tracer: trace.tracer });
+      if (reply.status === 'skipped') {
+        outcome = 'skipped';
+        yield { delta: '', done: true, model: null, skippedReason: reply.reason };
+        return;
+      }
+      for await (const token of reply.tokens) yield { delta: token, done: false, model: reply.model, skippedReason: null };
+      outcome = 'answered';
+      yield { delta: '', done: true, model: reply.model, skippedReason: null };
+    } catch (error) {
+      outcome = error instanceof AppError ? error.code : 'failed';
+      throw error;
+    } finally {
+      trace.finish(outcome);
+    }
   }
 
   // An artefact not yet classified is talked about as minutes when it has a transcription.
@@ -121,25 +138,5 @@ export class ArchivusService {
     facts['Catalogue categories'] =
       categories.length === 0 ? null : categories.map((c) => (c.description ? `${c.name} (${c.description})` : c.name)).join('; ');
     return facts;
-  }
-}
-
-async function* chunks(reply: LlmStream | Skipped, trace: StoredTrace): AsyncGenerator<ArchivusChunk> {
-  // Stays "abandoned" when the reader stops before the end.
-  let outcome = 'abandoned';
-  try {
-    if (reply.status === 'skipped') {
-      outcome = 'skipped';
-      yield { delta: '', done: true, model: null, skippedReason: reply.reason };
-      return;
-    }
-    for await (const token of reply.tokens) yield { delta: token, done: false, model: reply.model, skippedReason: null };
-    outcome = 'answered';
-    yield { delta: '', done: true, model: reply.model, skippedReason: null };
-  } catch (error) {
-    outcome = error instanceof AppError ? error.code : 'failed';
-    throw error;
-  } finally {
-    trace.finish(outcome);
   }
 }

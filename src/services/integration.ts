@@ -151,12 +151,17 @@ export class IntegrationService {
     }
     if (artefact.kind === null) return failed('BAD_USER_INPUT', 'The artefact has no kind; set it, then integrate again');
     const fields = new Map(this.store.artefacts.currentFields([artefactId]).map((f) => [f.field, f.value]));
+    // A signal per photo: each request adds an abort listener to the signal it is given, and the
+    // service's own signal lives as long as the server.
+    const photo = new AbortController();
+    const cancel = () => photo.abort();
+    this.stop.signal.addEventListener('abort', cancel, { once: true });
     try {
       const answer = await categorise(
         this.llm,
         { name: artefact.name, caption: fields.get('caption') ?? null, additionalInfo: fields.get('additionalInfo') ?? null },
         this.categories().map((c): CategoryInfo => ({ name: c.name, description: c.description ?? '' })),
-        { tracer, signal: this.stop.signal },
+        { tracer, signal: photo.signal },
       );
       if (answer.status === 'skipped') return { status: 'CONFIRMED', outcome: 'SKIPPED', errorCode: 'SKIPPED', message: `skipped: ${answer.reason}` };
       return await this.apply(user, artefactId, answer.value, answer.model);
@@ -164,6 +169,8 @@ export class IntegrationService {
       if (!(error instanceof AppError)) throw error;
       if (error.code === 'CANCELLED') return null;
       return failed(error.code, `Could not place it automatically: ${error.message}`);
+    } finally {
+      this.stop.signal.removeEventListener('abort', cancel);
     }
   }
 
