@@ -4,6 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import { AppError } from '../errors.js';
+import { bundleWorker } from './bundle-worker.js';
 import type { TraceReport } from '../tracing/tracer.js';
 import type { PortMessage, TaskEnvelope, TaskOutcome } from './messages.js';
 
@@ -34,14 +35,13 @@ export interface WorkerModule {
 }
 
 /**
- * Where a worker module lives, given its path relative to the calling module as a `.js` URL. Run
- * from TypeScript sources (tsx, vitest) the module is the `.ts` file and the worker needs tsx's
- * loader; run from the build (dist/) it is the compiled `.js` file.
+ * The worker module at `relativeJs` from the calling module. From the build (dist/) it is the
+ * compiled `.js` file; from TypeScript sources it is the `.ts` file, bundled for the worker.
  */
 export const workerModule = (relativeJs: string, importerUrl: string): WorkerModule => {
-  const fromSources = importerUrl.endsWith('.ts');
-  const url = new URL(fromSources ? relativeJs.replace(/\.js$/, '.ts') : relativeJs, importerUrl);
-  return { filename: fileURLToPath(url), execArgv: fromSources ? ['--import', 'tsx'] : [] };
+  if (!importerUrl.endsWith('.ts')) return { filename: fileURLToPath(new URL(relativeJs, importerUrl)), execArgv: ['--enable-source-maps'] };
+  const source = fileURLToPath(new URL(relativeJs.replace(/\.js$/, '.ts'), importerUrl));
+  return { filename: bundleWorker(source), execArgv: ['--enable-source-maps'] };
 };
 
 /**

@@ -17,9 +17,14 @@ export interface WorkerJob {
 
 export type TaskHandler<P, R> = (payload: P, job: WorkerJob) => Promise<R>;
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 const serialise = (error: unknown): SerialisedError => {
-  if (isAppError(error)) return { code: error.code, message: error.message, ...(error.details ? { details: { ...error.details } } : {}) };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  if (!isAppError(error)) return { code: 'INTERNAL', message: messageOf(error) };
+  // The cause does not cross threads; its message is kept so the main side can say what happened.
+  const cause = error.cause === undefined ? {} : { cause: messageOf(error.cause) };
+  const details = { ...error.details, ...cause };
+  return { code: error.code, message: error.message, ...(Object.keys(details).length > 0 ? { details } : {}) };
 };
 
 /**
@@ -32,7 +37,15 @@ export const defineWorker = async <C, P, R>(
   init: () => Promise<C>,
   handle: (payload: P, job: WorkerJob, context: C) => Promise<R>,
 ): Promise<(task: TaskEnvelope<P>) => Promise<TaskOutcome<R>>> => {
-  const context = await init();
+  // Piscina swallows a rejected module export and reports a misleading loader error instead, so a
+  // failed start (a missing model) is kept and returned as every task's error.
+  let context: C;
+  let initError: SerialisedError | null = null;
+  try {
+    context = await init();
+  } catch (error) {
+    initError = serialise(error);
+  }
   return async (task) => {
     const post = (message: PortMessage): void => task.port.postMessage(message);
     const tracer = new Tracer((report) => post({ type: 'report', report }), task.traceId);
@@ -45,6 +58,7 @@ export const defineWorker = async <C, P, R>(
       },
     };
     try {
+      if (initError !== null) return { ok: false, error: initError };
       job.checkpoint();
       return { ok: true, value: await handle(task.payload, job, context) };
     } catch (error) {

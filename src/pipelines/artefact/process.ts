@@ -1,0 +1,121 @@
+import { threadId } from 'node:worker_threads';
+import { AppError } from '../../errors.js';
+import { createOcrEngine } from '../../ocr/engine.js';
+import type { OcrPage } from '../../ocr/types.js';
+import type { WorkerJob } from '../../pool/worker-runtime.js';
+import { classifyArtefact, type ArtefactClassification } from '../classify/classify.js';
+import { ARTEFACT_CLASSIFIER_MODEL, type ArtefactKind } from '../classify/model.js';
+import { cropFaceChip } from '../faces/chip.js';
+import { headshotJpeg } from '../faces/crop.js';
+import { detectFaces } from '../faces/detect.js';
+import { decodeRgb } from '../faces/image.js';
+import type { ArtefactModels } from './models.js';
+
+export interface ArtefactTask {
+  /** The artefact's image, any format sharp reads. */
+  image: Uint8Array;
+  /** The uploader's or editor's kind; the classifier decides when it is absent. */
+  kind?: ArtefactKind;
+}
+
+/** One face of an event photo, as the worker found it (identification happens on the main thread). */
+export interface PhotoFace {
+  /** Photo pixels. */
+  box: { x: number; y: number; w: number; h: number };
+  /** Detector score, 0..1. */
+  score: number;
+  quality: number;
+  sharpness: number;
+  /** L2-normalised 128-d face embedding. */
+  embedding: Float32Array;
+  /** 160×160 JPEG for a new figure's picture. */
+  headshotJpeg: Uint8Array;
+}
+
+export interface ArtefactResult {
+  kind: ArtefactKind;
+  kindSource: 'given' | 'classifier';
+  /** Null when the kind was given. */
+  classification: ArtefactClassification | null;
+  /** Event photos: faces, best quality first; empty for pages. */
+  faces: PhotoFace[];
+  /** Event photos: the text the OCR engine read in the photo (banners, signs); null for pages. */
+  bannerText: string | null;
+  /** The OCR engine's reading: the page for meeting minutes, the photo's text for event photos. */
+  ocr: OcrPage;
+  /** Milliseconds per step. */
+  timings: Record<string, number>;
+  worker: { threadId: number; modelLoadMs: number };
+}
+
+/** Runs one step, records its time, then checks for cancellation before the next. */
+const timed = async <T>(job: WorkerJob, timings: Record<string, number>, step: string, message: string, run: () => Promise<T>): Promise<T> => {
+  job.progress(step, message);
+  const started = performance.now();
+  const result = await run();
+  timings[step] = Math.round((performance.now() - started) * 10) / 10;
+  job.checkpoint();
+  return result;
+};
+
+/**
+ * The artefact task as a worker runs it: classify (unless the kind is given), then the pipeline of
+ * that kind. Event photo: faces (detect, embed, headshots) and the photo's text; meeting-minutes
+ * page: the OCR engine's reading. Cancellation is checked between steps only.
+ */
+export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models: ArtefactModels): Promise<ArtefactResult> => {
+  const { tracer } = job;
+  const timings: Record<string, number> = {};
+  const started = performance.now();
+  let classification: ArtefactClassification | null = null;
+  if (task.kind === undefined) {
+    if (!models.classifierAvailable) {
+      throw new AppError('MODEL_MISSING', `Model "${ARTEFACT_CLASSIFIER_MODEL}" not found at ${models.paths.classifier}; give the artefact's kind or install the model`, {
+        model: ARTEFACT_CLASSIFIER_MODEL,
+      });
+    }
+    classification = await timed(job, timings, 'classify', 'Classifying the artefact', () =>
+      classifyArtefact(Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength), tracer, { modelFile: models.paths.classifier }),
+    );
+  }
+  const kind = task.kind ?? (classification as ArtefactClassification).kind;
+  const ocrEngine = createOcrEngine(models.ocr);
+  let faces: PhotoFace[] = [];
+  if (kind === 'hf') {
+    const photo = await timed(job, timings, 'faces.decode', 'Decoding the photo', () => decodeRgb(task.image));
+    const detection = await timed(job, timings, 'faces.detect', 'Finding faces', () => detectFaces(photo, models.detector, tracer));
+    const found = detection.faces;
+    const embeddings = await timed(job, timings, 'faces.embed', `Describing ${found.length} faces`, async () =>
+      models.embedder.embed(await Promise.all(found.map(async (f) => ({ kind: 'rgb' as const, data: await cropFaceChip(photo, f.box) }))), tracer),
+    );
+    const headshots = await timed(job, timings, 'faces.headshots', 'Cutting headshots', () =>
+      tracer.step('faces.headshots', `Cut ${found.length} headshots`, () => Promise.all(found.map((f) => headshotJpeg(photo, f.box)))),
+    );
+    faces = found.map((f, i) => ({
+      box: { x: f.box.x, y: f.box.y, w: f.box.width, h: f.box.height },
+      score: f.score,
+      quality: f.quality,
+      sharpness: f.sharpness,
+      embedding: embeddings[i] as Float32Array,
+      headshotJpeg: new Uint8Array(headshots[i] as Buffer),
+    }));
+  }
+  const ocr = await timed(job, timings, 'ocr', kind === 'hf' ? 'Reading text in the photo' : 'Reading the page', () => ocrEngine.readPage(task.image, tracer));
+  timings.total = Math.round((performance.now() - started) * 10) / 10;
+  tracer.report({
+    source: 'artefact',
+    message: `Processed a ${kind === 'hf' ? 'event photo' : 'meeting-minutes page'}`,
+    durationMs: timings.total,
+    data: { kind, kindSource: task.kind === undefined ? 'classifier' : 'given', faces: faces.length, lines: ocr.lines.length, characters: [...ocr.text.replace(/\s/g, '')].length },
+  });
+  return {
+    kind,
+    kindSource: task.kind === undefined ? 'classifier' : 'given',
+    classification,
+    faces,
+    bannerText: kind === 'hf' ? ocr.text : null,
+    ocr,
+    timings,
+    worker: { threadId, modelLoadMs: Math.round(models.loadMs) },
+  };
+};

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { TraceRepository } from '../store/repositories/traces.js';
+import type { TraceReport } from './tracer.js';
+
+export interface TraceWriterOptions {
+  /** Reports held before a write. */
+  maxBatch: number;
+  /** Longest a report waits in memory before it is written. */
+  flushMs: number;
+}
+
+export const DEFAULT_TRACE_WRITER_OPTIONS: Readonly<TraceWriterOptions> = { maxBatch: 200, flushMs: 250 };
+
+export interface TraceStart {
+  /** What the run is, e.g. "artefact.process". */
+  purpose: string;
+  artefactId?: string | null;
+  batchId?: string | null;
+}
+
+/**
+ * The main thread's side of tracing: creates a trace row per pipeline run, takes the reports of
+ * every thread (worker reports arrive as messages) and writes them to SQLite in batches, flushed
+ * when the batch is full, after `flushMs`, when a trace finishes and on close. While paused,
+ * reports are dropped (traces are still opened and finished).
+ */
+export class TraceWriter {
+  private buffer: TraceReport[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private paused = false;
+
+  constructor(
+    private readonly traces: TraceRepository,
+    private readonly options: Readonly<TraceWriterOptions> = DEFAULT_TRACE_WRITER_OPTIONS,
+  ) {}
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Opens a trace and returns its id (the id every tracer of the run reports under). */
+  begin(start: TraceStart): string {
+    const id = randomUUID();
+    this.traces.create({ id, purpose: start.purpose, artefactId: start.artefactId ?? null, batchId: start.batchId ?? null });
+    return id;
+  }
+
+  /** A TraceSink: pass it to a Tracer, or a pool task's onReport. */
+  readonly add = (report: TraceReport): void => {
+    if (this.paused) return;
+    this.buffer.push(report);
+    if (this.buffer.length >= this.options.maxBatch) this.flush();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+      // close() flushes; a pending write must not keep a finished CLI alive.
+      this.timer.unref();
+    }
+  };
+
+  flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.traces.addReports(batch);
+  }
+
+  /** Writes what is pending and records how the run ended ("ok", "cancelled", an error code). */
+  finish(traceId: string, outcome: string): void {
+    this.flush();
+    this.traces.finish(traceId, outcome);
+  }
+
+  close(): void {
+    this.flush();
+  }
+}
