@@ -76,8 +76,8 @@ export class IntegrationService {
     this.active.add(batchId);
     this.store.batches.setStage(batchId, 'INTEGRATING');
     await this.changes.record(user, 'batch.integrate', { type: 'Batch', id: batchId }, 'UPDATED', ['batches'], { confirmed });
-    // run() never rejects, so the queue keeps going after a failed run.
-    this.queue = this.queue.then(() => this.run(user, batchId));
+    // run() records its own failures; the catch keeps the queue going even if recording fails.
+    this.queue = this.queue.then(() => this.run(user, batchId)).catch((error: unknown) => this.log(`catalogue integration of batch ${batchId} failed`, error));
     return this.batch(batchId);
   }
 
