@@ -16,6 +16,8 @@ export interface ArtefactTask {
   image: Uint8Array;
   /** The uploader's or editor's kind; the classifier decides when it is absent. */
   kind?: ArtefactKind;
+  /** Event photos: read the text in the photo (default true; enrolment photos skip it). */
+  readText?: boolean;
 }
 
 /** One face of an event photo, as the worker found it (identification happens on the main thread). */
@@ -39,10 +41,10 @@ export interface ArtefactResult {
   classification: ArtefactClassification | null;
   /** Event photos: faces, best quality first; empty for pages. */
   faces: PhotoFace[];
-  /** Event photos: the text the OCR engine read in the photo (banners, signs); null for pages. */
+  /** Event photos: the text the OCR engine read in the photo (banners, signs); null for pages or when not read. */
   bannerText: string | null;
-  /** The OCR engine's reading: the page for meeting minutes, the photo's text for event photos. */
-  ocr: OcrPage;
+  /** The OCR engine's reading: the page for meeting minutes, the photo's text for event photos; null when not read. */
+  ocr: OcrPage | null;
   /** Milliseconds per step. */
   timings: Record<string, number>;
   worker: { threadId: number; modelLoadMs: number };
@@ -79,7 +81,6 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
     );
   }
   const kind = task.kind ?? (classification as ArtefactClassification).kind;
-  const ocrEngine = createOcrEngine(models.ocr);
   let faces: PhotoFace[] = [];
   if (kind === 'hf') {
     const photo = await timed(job, timings, 'faces.decode', 'Decoding the photo', () => decodeRgb(task.image));
@@ -100,20 +101,23 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
       headshotJpeg: new Uint8Array(headshots[i] as Buffer),
     }));
   }
-  const ocr = await timed(job, timings, 'ocr', kind === 'hf' ? 'Reading text in the photo' : 'Reading the page', () => ocrEngine.readPage(task.image, tracer));
+  const ocr =
+    kind === 'hf' && task.readText === false
+      ? null
+      : await timed(job, timings, 'ocr', kind === 'hf' ? 'Reading text in the photo' : 'Reading the page', () => createOcrEngine(models.ocr).readPage(task.image, tracer));
   timings.total = Math.round((performance.now() - started) * 10) / 10;
   tracer.report({
     source: 'artefact',
     message: `Processed a ${kind === 'hf' ? 'event photo' : 'meeting-minutes page'}`,
     durationMs: timings.total,
-    data: { kind, kindSource: task.kind === undefined ? 'classifier' : 'given', faces: faces.length, lines: ocr.lines.length, characters: [...ocr.text.replace(/\s/g, '')].length },
+    data: { kind, kindSource: task.kind === undefined ? 'classifier' : 'given', faces: faces.length, lines: ocr?.lines.length ?? null, characters: ocr === null ? null : [...ocr.text.replace(/\s/g, '')].length },
   });
   return {
     kind,
     kindSource: task.kind === undefined ? 'classifier' : 'given',
     classification,
     faces,
-    bannerText: kind === 'hf' ? ocr.text : null,
+    bannerText: kind === 'hf' && ocr !== null ? ocr.text : null,
     ocr,
     timings,
     worker: { threadId, modelLoadMs: Math.round(models.loadMs) },

@@ -235,6 +235,19 @@ export class FigureRepository {
       .map(toFace);
   }
 
+  /** The exemplar embeddings of every figure made by one embedding model, for matching new faces. */
+  exemplars(embeddingModel: string): { figureId: string; embedding: Float32Array }[] {
+    return this.db
+      .query<{ figure_id: string; embedding: Buffer }>(
+        `SELECT figure_id, embedding FROM faces
+         WHERE is_exemplar = 1 AND figure_id IS NOT NULL AND embedding IS NOT NULL AND embedding_model = ?
+         ORDER BY created_at`,
+      )
+      .all(embeddingModel)
+      // Copy: the Buffer may not be 4-byte aligned for a Float32Array view.
+      .map((r) => ({ figureId: r.figure_id, embedding: new Float32Array(new Uint8Array(r.embedding).buffer) }));
+  }
+
   assignFace(faceId: string, figureId: string | null, assignment: FaceAssignment): void {
     this.db
       .query('UPDATE faces SET figure_id = ?, assignment = ?, suggested_figure_id = NULL WHERE id = ?')

@@ -1,0 +1,190 @@
+import { AppError } from '../errors.js';
+import type { ArtefactKind as PipelineKind } from '../pipelines/classify/model.js';
+import { factualDescription, FACTUAL_DESCRIPTION_STEP } from '../pipelines/artefact/description.js';
+import type { ArtefactResult, PhotoFace } from '../pipelines/artefact/process.js';
+import { FACE_EMBEDDER_MODEL } from '../pipelines/faces/embed.js';
+import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
+import type { FieldWrite, MetadataField } from '../store/repositories/artefacts.js';
+import type { FaceAssignment, NewFace } from '../store/repositories/figures.js';
+import type { Store } from '../store/store.js';
+import type { Tracer } from '../tracing/tracer.js';
+
+export interface IdentificationOptions {
+  thresholds: Readonly<MatchThresholds>;
+  /** Whether a language model writes descriptions; without one a factual description is written. */
+  llmConfigured: boolean;
+}
+
+/** What happened to one face. */
+export interface IdentifiedFace {
+  faceId: string;
+  box: PhotoFace['box'];
+  assignment: Exclude<FaceAssignment, 'HUMAN'>;
+  /** The figure it was assigned to, or the new figure it founded. */
+  figureId: string | null;
+  figureLabel: string | null;
+  suggestedFigureId: string | null;
+  /** Best similarity to a known figure (null when none was known). */
+  similarity: number | null;
+  reason: SuggestionReason | 'new-figure' | 'too-small-to-found' | null;
+  isExemplar: boolean;
+}
+
+export interface PersistedArtefact {
+  faces: IdentifiedFace[];
+  description: string | null;
+  fieldsWritten: MetadataField[];
+}
+
+const STORE_KIND: Record<PipelineKind, 'MM' | 'HF'> = { mm: 'MM', hf: 'HF' };
+
+/**
+ * Decides who each detected face is against the figures in the store, and stores faces, new
+ * figures and the machine fields of an artefact. Runs on the main thread: matching is cheap, and
+ * figures must be read and written in one place.
+ *
+ * Rules (docs/pipelines.md): assigned faces (AUTO) add an exemplar only when they add diversity;
+ * uncertain ones are SUGGESTED with the best candidate; unknown faces of at least `minFacePx` found
+ * a new unnamed figure (NEW) with a headshot; unknown smaller faces stay UNASSIGNED, because their
+ * embeddings are too unreliable to found a figure on. The gallery is read once per photo, so two
+ * faces of one photo are never matched to each other.
+ */
+export class IdentificationService {
+  constructor(
+    private readonly store: Store,
+    private readonly options: IdentificationOptions = { thresholds: DEFAULT_MATCH_THRESHOLDS, llmConfigured: false },
+  ) {}
+
+  private gallery(): FigureExemplars[] {
+    const byFigure = new Map<string, Float32Array[]>();
+    for (const e of this.store.figures.exemplars(FACE_EMBEDDER_MODEL)) {
+      const list = byFigure.get(e.figureId) ?? [];
+      list.push(e.embedding);
+      byFigure.set(e.figureId, list);
+    }
+    return [...byFigure].map(([figureId, exemplars]) => ({ figureId, exemplars }));
+  }
+
+  /** Matches and stores the faces of one photo. `sourceSha256` is the photo in the file store, if stored. */
+  async identifyFaces(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }, tracer: Tracer): Promise<IdentifiedFace[]> {
+    return tracer.step(
+      'faces.identify',
+      `Identified ${input.faces.length} face${input.faces.length === 1 ? '' : 's'}`,
+      () => this.identify(input),
+      (faces) => {
+        const count = (a: string): number => faces.filter((f) => f.assignment === a).length;
+        return { auto: count('AUTO'), suggested: count('SUGGESTED'), newFigures: count('NEW'), unassigned: count('UNASSIGNED') };
+      },
+    );
+  }
+
+  private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }): Promise<IdentifiedFace[]> {
+    const gallery = this.gallery();
+    const { thresholds } = this.options;
+    const planned = input.faces.map((face) => ({ face, decision: matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, thresholds) }));
+    // Headshots first (async), so the rows are then written in one transaction.
+    const headshots = await Promise.all(
+      planned.map(async ({ face, decision }) =>
+        decision.outcome === 'unknown' && decision.identifiable ? (await this.store.files.putImage(Buffer.from(face.headshotJpeg))).sha256 : null,
+      ),
+    );
+    return this.store.db.transaction(() =>
+      planned.map(({ face, decision }, i): IdentifiedFace => {
+        const best = decision.candidates[0];
+        const base: Omit<NewFace, 'assignment' | 'figureId'> = {
+          artefactId: input.artefactId,
+          sourceSha256: input.sourceSha256,
+          box: face.box,
+          detectorScore: face.score,
+          quality: face.quality,
+          embedding: face.embedding,
+          embeddingModel: FACE_EMBEDDER_MODEL,
+          similarity: best?.similarity ?? null,
+        };
+        const stored = (row: NewFace, reason: IdentifiedFace['reason']): IdentifiedFace => {
+          const saved = this.store.figures.addFace(row);
+          const label = saved.figureId === null ? null : (this.store.figures.byIds([saved.figureId])[0]?.label ?? null);
+          return {
+            faceId: saved.id,
+            box: saved.box,
+            assignment: row.assignment as IdentifiedFace['assignment'],
+            figureId: saved.figureId,
+            figureLabel: label,
+            suggestedFigureId: saved.suggestedFigureId,
+            similarity: saved.similarity,
+            reason,
+            isExemplar: saved.isExemplar,
+          };
+        };
+        if (decision.outcome === 'assigned') {
+          const exemplars = gallery.find((g) => g.figureId === decision.figureId)?.exemplars ?? [];
+          return stored({ ...base, figureId: decision.figureId, assignment: 'AUTO', isExemplar: addsDiversity(face.embedding, exemplars, thresholds) }, null);
+        }
+        if (decision.outcome === 'suggested') {
+          return stored({ ...base, figureId: null, assignment: 'SUGGESTED', suggestedFigureId: best?.figureId ?? null }, decision.reason);
+        }
+        const headshot = headshots[i] ?? null;
+        if (headshot === null) return stored({ ...base, figureId: null, assignment: 'UNASSIGNED' }, 'too-small-to-found');
+        const figure = this.store.figures.create({ label: null, headshotSha256: headshot, origin: 'PIPELINE' });
+        return stored({ ...base, figureId: figure.id, assignment: 'NEW', isExemplar: true }, 'new-figure');
+      }),
+    );
+  }
+
+  /** Enrols one labelled face as an exemplar of the figure with that label (created when absent). */
+  async enrol(label: string, face: PhotoFace, sourceSha256: string | null): Promise<{ figureId: string; faceId: string; created: boolean }> {
+    const existing = this.store.figures.byLabel(label);
+    const headshot = existing?.headshotSha256 ?? (await this.store.files.putImage(Buffer.from(face.headshotJpeg))).sha256;
+    return this.store.db.transaction(() => {
+      const figure = existing ?? this.store.figures.create({ label, headshotSha256: headshot, origin: 'SEED' });
+      const saved = this.store.figures.addFace({
+        artefactId: null,
+        sourceSha256,
+        figureId: figure.id,
+        box: face.box,
+        detectorScore: face.score,
+        quality: face.quality,
+        embedding: face.embedding,
+        embeddingModel: FACE_EMBEDDER_MODEL,
+        isExemplar: true,
+        assignment: 'HUMAN',
+      });
+      return { figureId: figure.id, faceId: saved.id, created: existing === undefined };
+    });
+  }
+
+  /**
+   * Stores what the pipeline found for an artefact: its kind (when the classifier chose it), the
+   * faces and their figures, and machine fields (page text, or photo text and a factual description
+   * when no language model is configured).
+   */
+  async persistArtefact(artefactId: string, result: ArtefactResult, tracer: Tracer): Promise<PersistedArtefact> {
+    const artefact = this.store.artefacts.byId(artefactId);
+    if (artefact === undefined) throw new AppError('NOT_FOUND', `Artefact ${artefactId} not found`);
+    if (result.classification !== null && artefact.kindSource !== 'UPLOADER' && artefact.kindSource !== 'EDITOR') {
+      this.store.artefacts.update(artefactId, { kind: STORE_KIND[result.kind], kindSource: 'CLASSIFIER', kindConfidence: result.classification.confidence });
+    }
+    const faces = await this.identifyFaces({ artefactId, sourceSha256: artefact.fileSha256, faces: result.faces }, tracer);
+    const writes: FieldWrite[] = [];
+    const machine = (field: MetadataField, value: string, step: string, model: string | null): FieldWrite => ({ field, value, origin: 'MACHINE', step, model });
+    let description: string | null = null;
+    if (result.kind === 'mm' && result.ocr !== null) {
+      writes.push(machine('ocrTranscription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
+      // Without a language model to correct it, the machine reading is the searchable transcription.
+      if (!this.options.llmConfigured) writes.push(machine('transcription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
+      writes.push(machine('simplified', result.ocr.simplified, 'ocr.read', 'pp-ocrv4'));
+      writes.push(machine('ocrLayout', JSON.stringify({ orientation: result.ocr.orientation, rotation: result.ocr.rotation, lines: result.ocr.lines }), 'ocr.read', 'pp-ocrv4'));
+    } else if (result.kind === 'hf') {
+      const bannerText = result.bannerText ?? '';
+      if (bannerText.length > 0) writes.push(machine('bannerText', bannerText, 'ocr.banner', 'pp-ocrv4'));
+      if (!this.options.llmConfigured) {
+        const knownNames = faces.filter((f) => f.assignment === 'AUTO' && f.figureLabel !== null).map((f) => f.figureLabel as string);
+        description = factualDescription({ people: result.faces.length, knownNames, bannerText });
+        writes.push(machine('description', description, FACTUAL_DESCRIPTION_STEP, null));
+      }
+    }
+    const fieldsWritten = this.store.artefacts.writeFields(artefactId, writes);
+    tracer.report({ source: 'artefact.persist', message: `Stored ${faces.length} faces and ${fieldsWritten.length} fields`, data: { artefactId, fields: fieldsWritten } });
+    return { faces, description, fieldsWritten };
+  }
+}

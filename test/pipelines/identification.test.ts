@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelStore } from '../../src/models/store.js';
+import { artefactModelPaths, loadArtefactModels, type ArtefactModels } from '../../src/pipelines/artefact/models.js';
+import { processArtefact, type ArtefactResult } from '../../src/pipelines/artefact/process.js';
+import { IdentificationService } from '../../src/services/identification.js';
+import { Store } from '../../src/store/store.js';
+import { collectingTracer } from '../../src/tracing/tracer.js';
+
+const demo = (n: number): string => path.resolve(process.cwd(), `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`);
+
+let dir: string;
+let store: Store;
+let models: ArtefactModels;
+let service: IdentificationService;
+
+const photoFaces = async (image: Buffer): Promise<ArtefactResult> =>
+  processArtefact({ image, kind: 'hf', readText: false }, { tracer: collectingTracer().tracer, progress: () => undefined, checkpoint: () => undefined }, models);
+
+const newArtefact = async (image: Buffer, name: string): Promise<string> => {
+  const file = await store.files.putImage(image);
+  return store.artefacts.create({ name, originalFilename: name, fileSha256: file.sha256, createdBy: null }).id;
+};
+
+const figureCount = (): number => store.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM figures').get()?.n ?? -1;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'archaive-identify-'));
+  store = new Store(dir, { maxBytes: 50_000_000, maxPixels: 100_000_000 });
+  models = await loadArtefactModels(await artefactModelPaths(await ModelStore.open({ cacheDir: path.join(dir, 'models') })));
+  service = new IdentificationService(store);
+});
+
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('identification against the store', () => {
+  const firstFigures: string[] = [];
+  let sample1: Buffer;
+
+  it('unknown identifiable faces found one new figure each, with a headshot and a factual description', async () => {
+    sample1 = await readFile(demo(1));
+    const result = await photoFaces(sample1);
+    expect(result.faces.length).toBe(3);
+    const artefactId = await newArtefact(sample1, 'sample1.jpg');
+    const persisted = await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    expect(persisted.faces.map((f) => f.assignment)).toEqual(['NEW', 'NEW', 'NEW']);
+    const ids = persisted.faces.map((f) => f.figureId);
+    expect(new Set(ids).size).toBe(3); // three different people, three figures
+    for (const f of persisted.faces) {
+      const figure = store.figures.byIds([f.figureId as string])[0];
+      expect(figure?.origin).toBe('PIPELINE');
+      expect(figure?.label).toBeNull();
+      expect(figure?.headshotSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(f.isExemplar).toBe(true);
+    }
+    firstFigures.push(...(ids as string[]));
+    expect(persisted.description).toContain('3 people');
+    const fields = store.artefacts.currentFields([artefactId]);
+    const description = fields.find((f) => f.field === 'description');
+    expect(description?.origin).toBe('MACHINE');
+    expect(description?.step).toBe('description.factual');
+    expect(store.figures.facesOfArtefacts([artefactId]).length).toBe(3);
+  });
+
+  it('the same faces again are assigned to the figures the first photo created, without near-copy exemplars', async () => {
+    store.figures.update(firstFigures[0] as string, { label: 'Alice' });
+    const result = await photoFaces(sample1);
+    const persisted = await service.persistArtefact(await newArtefact(sample1, 'sample1-again.jpg'), result, collectingTracer().tracer);
+    expect(persisted.faces.map((f) => f.assignment)).toEqual(['AUTO', 'AUTO', 'AUTO']);
+    expect(persisted.faces.map((f) => f.figureId)).toEqual(firstFigures);
+    expect(persisted.faces.every((f) => !f.isExemplar)).toBe(true);
+    expect(persisted.description).toContain('Recognised: Alice');
+  });
+
+  it('different people are not matched to the known figures', async () => {
+    const before = figureCount();
+    const identified = await service.identifyFaces({ artefactId: null, sourceSha256: null, faces: (await photoFaces(await readFile(demo(3)))).faces }, collectingTracer().tracer);
+    expect(identified.length).toBe(3);
+    expect(identified.every((f) => f.assignment !== 'AUTO')).toBe(true);
+    expect(identified.every((f) => f.figureId === null || !firstFigures.includes(f.figureId))).toBe(true);
+    expect(figureCount()).toBe(before + identified.filter((f) => f.assignment === 'NEW').length);
+  });
+
+  it('faces under 40 px are never assigned automatically and found no figure, even when they are known people', async () => {
+    const small = await sharp(sample1).resize({ width: 300 }).jpeg({ quality: 95 }).toBuffer();
+    const result = await photoFaces(small);
+    expect(result.faces.length).toBeGreaterThan(0);
+    expect(result.faces.every((f) => Math.max(f.box.w, f.box.h) < 40)).toBe(true);
+    const before = figureCount();
+    const identified = await service.identifyFaces({ artefactId: null, sourceSha256: null, faces: result.faces }, collectingTracer().tracer);
+    expect(identified.every((f) => f.assignment === 'SUGGESTED' || f.assignment === 'UNASSIGNED')).toBe(true);
+    expect(identified.every((f) => f.figureId === null)).toBe(true);
+    expect(figureCount()).toBe(before);
+    // A suggestion for a tiny face points at one of the people it could be, for a person to confirm.
+    for (const f of identified.filter((x) => x.assignment === 'SUGGESTED')) expect(f.reason).toBe('too-small');
+  });
+});
