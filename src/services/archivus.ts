@@ -4,7 +4,8 @@ import type { LlmInterface } from '../llm/llm-interface.js';
 import { askArchivus, MAX_HISTORY_TURNS, type ArchivusInput, type ArtefactKind as ChatKind } from '../llm/stages/archivus.js';
 import type { Artefact, MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
-import { StoredTrace } from './stored-trace.js';
+import { Tracer } from '../tracing/tracer.js';
+import { TraceWriter } from '../tracing/trace-writer.js';
 import { parseInput, trimmed } from './validation.js';
 import { requireViewer, type Viewer } from './viewer.js';
 
@@ -60,6 +61,7 @@ export class ArchivusService {
   constructor(
     private readonly store: Store,
     private readonly llm: LlmInterface,
+    private readonly traces: TraceWriter = new TraceWriter(store.traces),
   ) {}
 
   /** The whole answer at once. */
@@ -96,11 +98,11 @@ export class ArchivusService {
 
   // The trace starts with the first read, so a stream nobody reads leaves no unfinished trace.
   private async *chunks(artefactId: string, input: ArchivusInput): AsyncGenerator<ArchivusChunk> {
-    const trace = new StoredTrace(this.store.traces, `Archivus chat about artefact ${artefactId}`, { artefactId });
+    const traceId = this.traces.begin({ purpose: `Archivus chat about artefact ${artefactId}`, artefactId });
     // Stays "abandoned" when the reader stops before the end.
     let outcome = 'abandoned';
     try {
-      const reply = askArchivus(this.llm, input, { tracer: trace.tracer });
+      const reply = askArchivus(this.llm, input, { tracer: new Tracer(this.traces.add, traceId) });
       if (reply.status === 'skipped') {
         outcome = 'skipped';
         yield { delta: '', done: true, model: null, skippedReason: reply.reason };
@@ -113,7 +115,7 @@ export class ArchivusService {
       outcome = error instanceof AppError ? error.code : 'failed';
       throw error;
     } finally {
-      trace.finish(outcome);
+      this.traces.finish(traceId, outcome);
     }
   }
 

@@ -7,11 +7,11 @@ import type { Batch, BatchArtefactStatus, BatchStage } from '../store/repositori
 import type { Category } from '../store/repositories/categories.js';
 import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
-import type { Tracer } from '../tracing/tracer.js';
+import { Tracer } from '../tracing/tracer.js';
+import { TraceWriter } from '../tracing/trace-writer.js';
 import type { ChangeRecorder } from './changes.js';
 import type { Log } from './container.js';
 import type { Events, IntegrationOutcome } from './events.js';
-import { StoredTrace } from './stored-trace.js';
 import { uniquely } from './validation.js';
 import { requireViewer, type Viewer } from './viewer.js';
 
@@ -44,6 +44,7 @@ export class IntegrationService {
     private readonly changes: ChangeRecorder,
     private readonly events: Events,
     private readonly log: Log,
+    private readonly traces: TraceWriter = new TraceWriter(store.traces),
   ) {}
 
   /** Marks a vetted artefact of a batch as confirmed, ready for integration. */
@@ -99,7 +100,8 @@ export class IntegrationService {
   }
 
   private async run(user: User, batchId: string): Promise<void> {
-    const trace = new StoredTrace(this.store.traces, `HF catalogue integration for batch ${batchId}`, { batchId });
+    const traceId = this.traces.begin({ purpose: `HF catalogue integration for batch ${batchId}`, batchId });
+    const tracer = new Tracer(this.traces.add, traceId);
     const entries = this.store.batches.entries(batchId).filter((e) => e.status === 'CONFIRMED');
     const counts: Partial<Record<IntegrationOutcome, number>> = {};
     let done = 0;
@@ -107,7 +109,7 @@ export class IntegrationService {
     try {
       for (const entry of entries) {
         if (this.stop.signal.aborted) break;
-        const placement = await this.place(user, entry.artefactId, trace.tracer);
+        const placement = await this.place(user, entry.artefactId, tracer);
         if (placement === null) break; // cancelled while asking the model
         this.store.batches.setEntryStatus(batchId, entry.artefactId, placement.status, {
           step: STEP,
@@ -116,24 +118,23 @@ export class IntegrationService {
         });
         done++;
         counts[placement.outcome] = (counts[placement.outcome] ?? 0) + 1;
-        trace.tracer.report({
+        tracer.report({
           source: 'integration.artefact',
           level: placement.outcome === 'FAILED' ? 'warn' : 'info',
           message: placement.message,
           data: { artefactId: entry.artefactId, outcome: placement.outcome, done, total: entries.length },
         });
-        trace.flush();
         this.progress(batchId, done, entries.length, entry.artefactId, placement.outcome, placement.message, false);
       }
       if (this.stop.signal.aborted) outcome = 'cancelled';
     } catch (error) {
       outcome = 'failed';
       this.log(`catalogue integration of batch ${batchId} failed`, error);
-      trace.tracer.report({ source: 'integration', level: 'error', message: `failed: ${error instanceof Error ? error.message : String(error)}` });
+      tracer.report({ source: 'integration', level: 'error', message: `failed: ${error instanceof Error ? error.message : String(error)}` });
     } finally {
       // Only a run that went through is COMPLETED; otherwise the batch can be integrated again.
       this.store.batches.setStage(batchId, outcome === 'completed' ? 'COMPLETED' : 'VETTING');
-      trace.finish(outcome);
+      this.traces.finish(traceId, outcome);
       this.active.delete(batchId);
       this.events.catalogueChanged({ entity: 'Batch', id: batchId, change: 'UPDATED', at: new Date().toISOString() });
       const summary = Object.entries(counts).map(([k, n]) => `${n} ${k.toLowerCase().replace('_', ' ')}`);
