@@ -1,10 +1,29 @@
 import type { IResolvers } from '@graphql-tools/utils';
+import { isAppError } from '../src/errors.js';
+import type { ArtefactKind } from '../src/store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
+import type { IncomingFile } from '../src/services/batches.js';
+import { ImportProcessor, type BatchProgressEvent } from '../src/services/import-processor.js';
 import { requireViewer } from '../src/services/viewer.js';
 import { artefactConnection } from './catalogue.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
-import { toGlobalId } from './ids.js';
+import { localId, toGlobalId } from './ids.js';
+import { readUpload, type UploadPromise } from './upload.js';
+
+type PubSub = { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } };
+
+/** Uploads become files received one at a time, each within the size limit. */
+const incoming = (uploads: readonly UploadPromise[], maxBytes: number): IncomingFile[] =>
+  uploads.map((upload) => async () => {
+    const file = await upload;
+    try {
+      return { filename: file.filename, data: (await readUpload(file, maxBytes)) ?? Buffer.alloc(0) };
+    } catch (error) {
+      if (isAppError(error)) return { filename: file.filename, error };
+      throw error;
+    }
+  });
 
 export const batchResolvers: IResolvers<unknown, Context> = {
   Batch: {
@@ -27,6 +46,34 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   },
   BatchEntry: {
     batch: (e: BatchArtefact, _a, ctx) => ctx.loaders.batch.load(e.batchId),
+  },
+  BatchProgress: {
+    batch: (e: BatchProgressEvent, _a, ctx) => ctx.loaders.batch.load(e.batchId),
+    artefact: (e: BatchProgressEvent, _a, ctx) => (e.artefactId === null ? null : ctx.services.store.artefacts.byId(e.artefactId) ?? null),
+  },
+  Mutation: {
+    createBatch: (_p, a: { name: string; files: UploadPromise[]; kind?: ArtefactKind | null }, ctx) =>
+      ctx.services.batches.create(ctx.viewer, a.name, incoming(a.files, ctx.services.store.files.maxBytes), a.kind ?? null),
+    addToBatch: (_p, a: { batchId: string; files: UploadPromise[]; kind?: ArtefactKind | null }, ctx) =>
+      ctx.services.batches.addFiles(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'), incoming(a.files, ctx.services.store.files.maxBytes), a.kind ?? null),
+    startBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.start(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
+    cancelBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.cancel(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
+    deleteBatch: async (_p, a: { batchId: string }, ctx) => {
+      await ctx.services.batches.delete(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'));
+      return a.batchId;
+    },
+  },
+  Subscription: {
+    batchProgress: {
+      // The snapshot first, then live events: a client that subscribes late misses nothing.
+      subscribe: async function* (_p: unknown, a: { batchId: string }, ctx: Context & PubSub) {
+        requireViewer(ctx.viewer);
+        const id = localId(a.batchId, 'Batch', 'batchId');
+        const live = await ctx.pubsub.subscribe(ImportProcessor.topic(id));
+        yield { batchProgress: ctx.services.processor.snapshot(id) };
+        yield* live;
+      },
+    },
   },
   Query: {
     batches: (_p, args: ConnectionArgs & { stage?: BatchStage | null; search?: string | null }, ctx) => {

@@ -17,15 +17,22 @@ export async function readUpload(upload: UploadPromise | null | undefined, maxBy
   const file = await upload;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of file.createReadStream()) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buf.length;
-    if (size > maxBytes) {
-      throw new AppError('BAD_USER_INPUT', `${file.filename} is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`, {
-        field: 'file',
-      });
+  // An oversized file is still read to its end (and dropped): the multipart parser only reaches
+  // the next file once this one is consumed.
+  try {
+    for await (const chunk of file.createReadStream()) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buf.length;
+      if (size <= maxBytes) chunks.push(buf);
     }
-    chunks.push(buf);
+  } catch {
+    // The multipart parser ends a file's stream with an error past its own limit (one byte above
+    // ours) or when the request breaks off.
+    if (size <= maxBytes) throw new AppError('INVALID_IMAGE', `${file.filename} did not arrive whole`, { field: 'file' });
+    size = maxBytes + 1;
+  }
+  if (size > maxBytes) {
+    throw new AppError('INVALID_IMAGE', `${file.filename} is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`, { field: 'file' });
   }
   return Buffer.concat(chunks);
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseLlmEnv, type LlmSettings } from './llm/settings.js';
@@ -61,6 +62,8 @@ const envSchema = z.object({
   GRAPHQL_MAX_DEPTH: int(12, 2, 100),
   GRAPHQL_MAX_COMPLEXITY: int(100_000, 10, 100_000_000),
 
+  WORKERS: int(availableParallelism(), 1, 64),
+
   MAX_UPLOAD_MB: int(25, 1, 1024),
   MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
   MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
@@ -80,6 +83,8 @@ export type Config = Readonly<{
   cache: { enabled: boolean; ttlSeconds: number };
   graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number };
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
+  /** Inference worker threads; also how many artefacts are processed at once. */
+  workers: number;
   /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
   llm: LlmSettings;
 }>;
@@ -129,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
     graphql: { graphiql: e.GRAPHIQL_ENABLED, maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
+    workers: e.WORKERS,
     llm,
   };
 }

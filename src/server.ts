@@ -9,7 +9,13 @@ import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
 import { ModelStore } from './models/store.js';
+import { artefactModelPaths } from './pipelines/artefact/models.js';
+import { DEFAULT_MATCH_THRESHOLDS } from './pipelines/faces/match.js';
+import { createArtefactPool } from './pool/artefact-pool.js';
+import { PooledArtefactPipeline } from './services/artefact-pipeline.js';
 import { createServices, type Services } from './services/container.js';
+import { IdentificationService } from './services/identification.js';
+import { TraceWriter } from './tracing/trace-writer.js';
 import { Store } from './store/store.js';
 
 export interface Server {
@@ -38,8 +44,20 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
     trustProxy: config.trustProxy,
   });
   const store = new Store(config.dataDir, config.uploads);
-  const services = createServices(config, store, (message, error) => app.log.warn({ err: error }, message));
+  const traces = new TraceWriter(store.traces);
+  const modelPaths = await artefactModelPaths(models);
+  const pipeline = new PooledArtefactPipeline(
+    store,
+    () => createArtefactPool(modelPaths, config.workers),
+    traces,
+    // The factual description is always written; a language-model caption, when configured, is its own field.
+    new IdentificationService(store, { thresholds: DEFAULT_MATCH_THRESHOLDS, llmConfigured: false }),
+  );
+  const services = createServices(config, store, (message, error) => app.log.warn({ err: error }, message), pipeline);
   app.addHook('onClose', async () => {
+    await services.processor.close();
+    await pipeline.close();
+    traces.close();
     services.mailer.close();
     await services.events.close();
     store.close();
@@ -55,6 +73,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   await app.register(cookie);
   await app.register(authentication, { services, config });
   await registerGraphql(app, services, config);
+  services.processor.start();
   if (config.graphql.graphiql) await registerGraphiql(app);
   await registerFiles(app, store);
   await registerHealth(app, {

@@ -37,7 +37,8 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
   app.addHook('preValidation', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return;
     if (request.isMultipart) {
-      request.body = await processRequest(request.raw, reply.raw, { maxFileSize: config.uploads.maxBytes, maxFiles: config.uploads.maxFiles });
+      // One byte over our limit, so readUpload can tell "too large" from a truncated file.
+      request.body = await processRequest(request.raw, reply.raw, { maxFileSize: config.uploads.maxBytes + 1, maxFiles: config.uploads.maxFiles });
     }
     // The GraphQL-over-HTTP spec allows "extensions": null; mercurius would answer 400.
     const body = request.body as Record<string, unknown> | undefined;

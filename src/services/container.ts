@@ -5,11 +5,13 @@ import { ArchivusService } from './archivus.js';
 import { ArtefactService } from './artefacts.js';
 import { AuditService } from './audit.js';
 import { AuthService } from './auth.js';
+import { BatchService } from './batches.js';
 import { CatalogueReads } from './catalogue-reads.js';
 import { ChangeRecorder } from './changes.js';
 import { CollectionService } from './collections.js';
 import { Events } from './events.js';
 import { FigureService } from './figures.js';
+import { ImportProcessor, type ArtefactPipeline } from './import-processor.js';
 import { IntegrationService } from './integration.js';
 import { Mailer } from './mailer.js';
 import { ReadCache } from './read-cache.js';
@@ -18,12 +20,13 @@ import { UserService } from './users.js';
 export type Log = (message: string, error: unknown) => void;
 
 /** Every service, wired once at boot over one store. */
-export function createServices(config: Config, store: Store, log: Log, events = new Events()) {
+export function createServices(config: Config, store: Store, log: Log, pipeline: ArtefactPipeline, events = new Events()) {
   const audit = new AuditService(store.audit);
   const mailer = new Mailer(config.smtp);
   const cache = new ReadCache(config.cache);
   const changes = new ChangeRecorder(audit, cache, events);
   const llm = new LlmInterface(config.llm);
+  const processor = new ImportProcessor(store, events, cache, pipeline, config.workers, log);
   return {
     store,
     audit,
@@ -39,6 +42,8 @@ export function createServices(config: Config, store: Store, log: Log, events = 
     llm,
     archivus: new ArchivusService(store, llm),
     integration: new IntegrationService(store, llm, changes, events, log),
+    processor,
+    batches: new BatchService(store, changes, processor, config.uploads.maxFiles),
   };
 }
 

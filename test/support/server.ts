@@ -37,6 +37,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     SUPERUSER_PASSWORD: SUPERUSER.password,
     // Tests sign in often from one address; the per-address limit has its own test.
     SIGNIN_RATE_PER_MINUTE: '1000',
+    WORKERS: '1',
     ...env,
   });
   const server = await buildServer(config);
