@@ -1,0 +1,69 @@
+"""Synthetic pages of vertical columns (right to left) of Big5 level-1 characters in Kai-style fonts,
+distorted like the training glyphs and laid on one sheet of paper, with a ground truth of one line per
+column. They are the validation data the fusion of PP-OCR and our classifier is calibrated on
+(calibrate-fusion.ts); no real scan is involved. Random characters, not text: no language model helps.
+Usage: /usr/bin/python3 synth_columns.py OUT_DIR [--pages 12] [--seed 7]"""
+import argparse
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from augment import OUT, distort
+from glyphs import FONTS, big5_level1, render_all
+
+p = argparse.ArgumentParser()
+p.add_argument('out')
+p.add_argument('--pages', type=int, default=12)
+p.add_argument('--seed', type=int, default=7)
+p.add_argument('--work', default='/tmp/archaive-ccr')
+args = p.parse_args()
+
+torch.set_num_threads(1)
+g = torch.Generator().manual_seed(args.seed)
+rng = np.random.default_rng(args.seed)
+chars = big5_level1()
+cache = os.path.join(args.work, 'glyphs48.npz')
+if os.path.exists(cache):
+    z = np.load(cache)
+    glyphs = z['glyphs']
+else:
+    glyphs, _ = render_all(chars)
+os.makedirs(args.out, exist_ok=True)
+
+for page in range(args.pages):
+    cols = int(rng.integers(6, 12))
+    per_col = [int(rng.integers(8, 18)) for _ in range(cols)]
+    size = int(rng.integers(22, 34))      # character size on the page, px
+    gap = size * rng.uniform(0.0, 0.25)   # space between characters of a column
+    pitch = size * rng.uniform(1.15, 1.6) # distance between columns
+    height = int(max(per_col) * (size + gap) + 2 * size)
+    width = int(cols * pitch + 2 * size)
+    ink_page = np.zeros((height, width), dtype=np.float32)
+    lines = []
+    for c in range(cols):
+        labels = torch.from_numpy(rng.integers(0, len(chars), per_col[c]))
+        fonts = torch.from_numpy(rng.integers(0, len(FONTS), per_col[c]))
+        ink = distort(torch.from_numpy(glyphs[fonts.numpy(), labels.numpy()]).unsqueeze(1).float() / 255, g, neighbours=False)
+        ink = F.interpolate(ink, size=(size, size), mode='bilinear', align_corners=False).squeeze(1).numpy()
+        x = int(width - size - (c + 1) * pitch + (pitch - size) / 2 + rng.normal(0, size * 0.04))
+        y = size + rng.uniform(0, size * 0.5)
+        for k in range(per_col[c]):
+            yy = int(y + rng.normal(0, size * 0.03))
+            xx = int(x + rng.normal(0, size * 0.05))
+            ink_page[yy:yy + size, xx:xx + size] = np.maximum(ink_page[yy:yy + size, xx:xx + size], ink[k])
+            y += size + gap * rng.uniform(0.5, 1.5)
+        lines.append(''.join(chars[i] for i in labels.tolist()))
+    # One sheet of paper: a warm tone, uneven light, the ink a little transparent, scanner noise.
+    light = rng.uniform(0.65, 0.95) + 0.08 * (F.interpolate(torch.rand(1, 1, 4, 4, generator=g), size=(height, width), mode='bicubic',
+                                                          align_corners=False)[0, 0].numpy() - 0.5)
+    dark = rng.uniform(0.08, 0.3)
+    grey = light - (light - dark) * ink_page + rng.normal(0, 0.03, ink_page.shape)
+    tint = np.array([1.0, 0.93, 0.8])
+    rgb = np.clip(grey[..., None] * tint * 255, 0, 255).astype(np.uint8)
+    Image.fromarray(rgb).save(os.path.join(args.out, f'page-{page:02d}.jpg'), quality=int(rng.integers(60, 90)))
+    with open(os.path.join(args.out, f'page-{page:02d}.gt.txt'), 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+print(f'{args.pages} pages in {args.out}')
