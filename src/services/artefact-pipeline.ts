@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { ArtefactResult } from '../pipelines/artefact/process.js';
 import type { ArtefactPool } from '../pool/artefact-pool.js';
 import type { Artefact } from '../store/repositories/artefacts.js';
@@ -53,13 +53,13 @@ export class PooledArtefactPipeline {
           ...(options.onStep ? { onProgress: (step: string) => options.onStep?.(step) } : {}),
         },
       );
-      options.signal?.throwIfAborted();
+      if (options.signal?.aborted) throw new AppError('CANCELLED', 'The task was cancelled');
       options.onStep?.('identify');
       const persisted = await this.identification.persistArtefact(artefact.id, result, tracer);
       this.traces.finish(traceId, 'ok');
       return { traceId, result, persisted };
     } catch (error) {
-      this.traces.finish(traceId, isAppError(error) ? error.code : options.signal?.aborted ? 'CANCELLED' : 'INTERNAL');
+      this.traces.finish(traceId, isAppError(error) ? error.code : 'INTERNAL');
       throw error;
     }
   }
