@@ -3,7 +3,7 @@ import type { ArtefactKind as PipelineKind } from '../pipelines/classify/model.j
 import { factualDescription, FACTUAL_DESCRIPTION_STEP } from '../pipelines/artefact/description.js';
 import type { ArtefactResult, PhotoFace } from '../pipelines/artefact/process.js';
 import { FACE_EMBEDDER_MODEL } from '../pipelines/faces/embed.js';
-import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
+import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars, type MatchDecision, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
 import type { FieldWrite, MetadataField } from '../store/repositories/artefacts.js';
 import type { FaceAssignment, NewFace } from '../store/repositories/figures.js';
 import type { Store } from '../store/store.js';
@@ -78,10 +78,19 @@ export class IdentificationService {
     );
   }
 
+  /** What the rules decide for each face against the stored figures, without storing anything. */
+  decide(faces: readonly PhotoFace[]): MatchDecision[] {
+    return this.decideWith(this.gallery(), faces);
+  }
+
+  private decideWith(gallery: readonly FigureExemplars[], faces: readonly PhotoFace[]): MatchDecision[] {
+    return faces.map((face) => matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.options.thresholds));
+  }
+
   private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }): Promise<IdentifiedFace[]> {
     const gallery = this.gallery();
     const { thresholds } = this.options;
-    const planned = input.faces.map((face) => ({ face, decision: matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, thresholds) }));
+    const planned = this.decideWith(gallery, input.faces).map((decision, i) => ({ face: input.faces[i] as PhotoFace, decision }));
     // Headshots first (async), so the rows are then written in one transaction.
     const headshots = await Promise.all(
       planned.map(async ({ face, decision }) =>

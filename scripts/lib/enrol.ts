@@ -1,0 +1,67 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_MATCH_THRESHOLDS } from '../../src/pipelines/faces/match.js';
+import type { ArtefactPool } from '../../src/pool/artefact-pool.js';
+import type { IdentificationService } from '../../src/services/identification.js';
+import type { Store } from '../../src/store/store.js';
+
+export type EnrolOutcome =
+  | { file: string; person: string; status: 'enrolled'; figureId: string; newFigure: boolean; facePx: number }
+  | { file: string; person: string; status: 'skipped'; reason: string };
+
+export const IMAGE_FILE = /\.(jpe?g|png)$/i;
+
+/**
+ * Enrols labelled people from `dir/<person name>/*.jpg|png`: each image must show exactly one face
+ * of at least `minFacePx` (smaller faces give unreliable exemplars); others are skipped with the
+ * reason. One line per image goes to `onOutcome` as it is decided.
+ */
+export const enrolDirectory = async (
+  dir: string,
+  pool: ArtefactPool,
+  identification: IdentificationService,
+  store: Store,
+  onOutcome: (outcome: EnrolOutcome) => void,
+): Promise<EnrolOutcome[]> => {
+  const people = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const jobs = await Promise.all(
+    people.map(async (person) => (await readdir(path.join(dir, person))).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => ({ person, file: path.join(person, f) }))),
+  );
+  const outcomes: EnrolOutcome[] = [];
+  const done = (o: EnrolOutcome): void => {
+    outcomes.push(o);
+    onOutcome(o);
+  };
+  // Faces are found in parallel through the pool; figures are written in order.
+  const found = jobs.flat().map(async ({ person, file }) => {
+    const image = await readFile(path.join(dir, file));
+    try {
+      return { person, file, image, result: await pool.run({ image, kind: 'hf', readText: false }, { tracing: false }) };
+    } catch (error) {
+      return { person, file, image, error: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  for (const pending of found) {
+    const job = await pending;
+    const { person, file } = job;
+    if ('error' in job) {
+      done({ file, person, status: 'skipped', reason: job.error ?? 'failed' });
+      continue;
+    }
+    const faces = job.result.faces;
+    if (faces.length !== 1) {
+      done({ file, person, status: 'skipped', reason: faces.length === 0 ? 'no face found' : `${faces.length} faces found (need exactly one)` });
+      continue;
+    }
+    const face = faces[0]!;
+    const facePx = Math.round(Math.max(face.box.w, face.box.h));
+    if (facePx < DEFAULT_MATCH_THRESHOLDS.minFacePx) {
+      done({ file, person, status: 'skipped', reason: `face too small (${facePx} px < ${DEFAULT_MATCH_THRESHOLDS.minFacePx})` });
+      continue;
+    }
+    const source = await store.files.putImage(job.image);
+    const enrolled = await identification.enrol(person, face, source.sha256);
+    done({ file, person, status: 'enrolled', figureId: enrolled.figureId, newFigure: enrolled.created, facePx });
+  }
+  return outcomes;
+};
