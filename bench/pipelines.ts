@@ -1,0 +1,145 @@
+/**
+ * npm run bench:pipelines [-- --runs N] — each sample in ../shared/samples through one worker and
+ * through a pool of two: per-artefact time (p50, p95) and the steps' median times, the pool's
+ * speed-up on the same workload, model load time per worker and peak RSS. Prints a table and
+ * appends it with the machine and date to bench/RESULTS.md under "## Pipelines".
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ModelStore } from '../src/models/store.js';
+import { artefactModelPaths } from '../src/pipelines/artefact/models.js';
+import type { ArtefactResult, ArtefactTask } from '../src/pipelines/artefact/process.js';
+import type { ArtefactKind } from '../src/pipelines/classify/model.js';
+import { createArtefactPool } from '../src/pool/artefact-pool.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const runs = Math.max(1, Number(values.runs));
+const samplesDir = path.resolve(process.cwd(), '../shared/samples');
+const SAMPLES: { file: string; kind: ArtefactKind }[] = [
+  { file: 'panel-photo.png', kind: 'hf' },
+  { file: 'group-photo.png', kind: 'hf' },
+  { file: 'minutes-page.jpg', kind: 'mm' },
+];
+
+const paths = await artefactModelPaths(await ModelStore.open({ cacheDir: path.resolve('data/models') }));
+// With the classifier in place each artefact is classified first, as in production; without it the kind is given.
+const classify = existsSync(paths.classifier);
+const images = await Promise.all(SAMPLES.map(async (s) => ({ ...s, image: await readFile(path.join(samplesDir, s.file)) })));
+const taskOf = (s: (typeof images)[number]): ArtefactTask => (classify ? { image: s.image } : { image: s.image, kind: s.kind });
+
+const quantile = (xs: readonly number[], q: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+};
+
+interface Phase {
+  wallMs: number;
+  times: Map<string, number[]>;
+  steps: Map<string, Record<string, number[]>>;
+  loadMs: number[];
+  faces: Map<string, number>;
+}
+
+/** Every sample `runs` times, all submitted at once, through a pool of `size`. */
+const phase = async (size: number): Promise<Phase> => {
+  const pool = createArtefactPool(paths, size);
+  // One task per worker first: it waits for the workers' model loading and warm-up.
+  const warm = await Promise.all(Array.from({ length: size }, () => pool.run(taskOf(images[0]!), { tracing: false })));
+  const times = new Map<string, number[]>();
+  const steps = new Map<string, Record<string, number[]>>();
+  const faces = new Map<string, number>();
+  const started = performance.now();
+  const jobs = images.flatMap((s) =>
+    Array.from({ length: runs }, async () => {
+      const t = performance.now();
+      const result: ArtefactResult = await pool.run(taskOf(s), { tracing: false });
+      const ms = performance.now() - t;
+      times.set(s.file, [...(times.get(s.file) ?? []), ms]);
+      const perStep = steps.get(s.file) ?? {};
+      for (const [step, v] of Object.entries(result.timings)) perStep[step] = [...(perStep[step] ?? []), v];
+      steps.set(s.file, perStep);
+      faces.set(s.file, result.faces.length);
+    }),
+  );
+  await Promise.all(jobs);
+  const wallMs = performance.now() - started;
+  await pool.close();
+  return { wallMs, times, steps, faces, loadMs: [...new Set(warm.map((w) => `${w.worker.threadId}:${w.worker.modelLoadMs}`))].map((k) => Number(k.split(':')[1])) };
+};
+
+// Sequential latency through one worker: one task at a time, so times are not queueing.
+const single = createArtefactPool(paths, 1);
+const firstStarted = performance.now();
+const first = await single.run(taskOf(images[0]!), { tracing: false });
+const firstTaskMs = performance.now() - firstStarted;
+const latency = new Map<string, number[]>();
+const stepTimes = new Map<string, Record<string, number[]>>();
+const faceCounts = new Map<string, number>();
+for (const s of images) {
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = await single.run(taskOf(s), { tracing: false });
+    latency.set(s.file, [...(latency.get(s.file) ?? []), performance.now() - t]);
+    const perStep = stepTimes.get(s.file) ?? {};
+    for (const [step, v] of Object.entries(r.timings)) perStep[step] = [...(perStep[step] ?? []), v];
+    stepTimes.set(s.file, perStep);
+    faceCounts.set(s.file, r.faces.length);
+  }
+}
+await single.close();
+const one = await phase(1);
+const two = await phase(2);
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+const f0 = (n: number): string => Math.round(n).toString();
+const lines: string[] = [];
+lines.push(`| sample | kind | faces | 1 worker p50 ms | 1 worker p95 ms | pool of 2 p50 ms | pool of 2 p95 ms | median steps (1 worker), ms |`);
+lines.push('|---|---|---|---|---|---|---|---|');
+for (const s of images) {
+  const lat = latency.get(s.file) ?? [];
+  const pooled = two.times.get(s.file) ?? [];
+  const steps = Object.entries(stepTimes.get(s.file) ?? {})
+    .filter(([k]) => k !== 'total')
+    .map(([k, v]) => `${k} ${f0(quantile(v, 0.5))}`)
+    .join(', ');
+  lines.push(`| ${s.file} | ${s.kind} | ${faceCounts.get(s.file) ?? 0} | ${f0(quantile(lat, 0.5))} | ${f0(quantile(lat, 0.95))} | ${f0(quantile(pooled, 0.5))} | ${f0(quantile(pooled, 0.95))} | ${steps} |`);
+}
+const tasks = images.length * runs;
+const speedUp = one.wallMs / two.wallMs;
+const summary = [
+  `Throughput on the same ${tasks} tasks submitted at once: 1 worker ${f0(one.wallMs)} ms (${(tasks / (one.wallMs / 1000)).toFixed(2)} artefacts/s), ` +
+    `2 workers ${f0(two.wallMs)} ms (${(tasks / (two.wallMs / 1000)).toFixed(2)} artefacts/s): **speed-up ${speedUp.toFixed(2)}×**.`,
+  `Model load and warm-up per worker (all sessions, in the worker): ${[...one.loadMs, ...two.loadMs].map(f0).join(', ')} ms; ` +
+    `first task through a fresh 1-worker pool (thread start, bundle, load, warm-up and the task): ${f0(firstTaskMs)} ms (load ${f0(first.worker.modelLoadMs)} ms).`,
+  `Peak RSS of the whole process (main thread and all workers, every phase): ${f0(peakRssMb)} MB.`,
+  classify ? 'Each task includes classification.' : 'The classifier model was not present, so kinds were given and no task includes classification.',
+];
+const machine = `${cpus().length}-core ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+const entry = [
+  `### ${when} UTC`,
+  '',
+  `Machine: ${machine}. ${runs} runs per sample. Load average before the run ${loadavg()[0]?.toFixed(1)} (other jobs shared the machine); one onnxruntime thread per worker.`,
+  '',
+  ...lines,
+  '',
+  ...summary.map((s) => `- ${s}`),
+  '',
+].join('\n');
+console.log(entry);
+
+const resultsFile = path.resolve('bench/RESULTS.md');
+let text = existsSync(resultsFile) ? await readFile(resultsFile, 'utf8') : '# Benchmark results\n';
+if (!/^## Pipelines$/m.test(text)) {
+  text = `${text.trimEnd()}\n\n## Pipelines\n\n\`npm run bench:pipelines\`: each sample through one worker (one task at a time) and through a pool of two (all tasks submitted at once); times are per artefact, measured on the main thread around the pool call.\n`;
+}
+// The new entry goes at the end of the Pipelines section, before any section after it.
+const start = text.search(/^## Pipelines$/m);
+const next = text.slice(start + 1).search(/^## /m);
+const at = next === -1 ? text.length : start + 1 + next;
+text = `${text.slice(0, at).trimEnd()}\n\n${entry}\n${text.slice(at)}`;
+await writeFile(resultsFile, `${text.trimEnd()}\n`);
+console.log(`appended to ${resultsFile}`);
