@@ -8,9 +8,11 @@ const ASSUMED_LIST_SIZE = 10;
 const DEFAULT_PAGE = 20;
 
 /** Connections cost their page size times what each item asks for; plain lists an assumed size. */
-const pagedEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+const pagedEstimator: ComplexityEstimator = ({ args, childComplexity, field, type: parent }) => {
   // Introspection reads the schema, not the data: free, so GraphiQL's schema query always works.
   if (field.name.startsWith('__')) return 0;
+  // A connection's edges and nodes are its page, already multiplied by first/last at the connection.
+  if (parent.name.endsWith('Connection') && (field.name === 'nodes' || field.name === 'edges')) return 1 + childComplexity;
   const first = typeof args.first === 'number' ? args.first : undefined;
   const last = typeof args.last === 'number' ? args.last : undefined;
   if (first !== undefined || last !== undefined) return 1 + Math.max(first ?? 0, last ?? 0) * childComplexity;

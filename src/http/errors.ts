@@ -25,9 +25,10 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } } as FormattedError;
   }
   const status = (original as { statusCode?: unknown } | undefined)?.statusCode;
-  // Without an original error and without a path, graphql-js refused the document itself;
+  // Without a path, graphql-js refused the request itself (the document, or a variable's value);
   // with a path it failed while executing (serialising a value, say), which is ours.
-  const requestError = (original == null && error.path === undefined) || (typeof status === 'number' && status < 500);
+  const requestError =
+    (error.path === undefined && (original == null || original instanceof GraphQLError)) || (typeof status === 'number' && status < 500);
   if (requestError) {
     const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
     return { ...base, message: error.message, extensions: { code } } as FormattedError;

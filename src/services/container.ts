@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { LlmInterface } from '../llm/llm-interface.js';
 import type { Store } from '../store/store.js';
+import type { TraceWriter } from '../tracing/trace-writer.js';
 import { ArchivusService } from './archivus.js';
 import { ArtefactService } from './artefacts.js';
 import { AuditService } from './audit.js';
@@ -20,7 +21,7 @@ import { UserService } from './users.js';
 export type Log = (message: string, error: unknown) => void;
 
 /** Every service, wired once at boot over one store. */
-export function createServices(config: Config, store: Store, log: Log, pipeline: ArtefactPipeline, events = new Events()) {
+export function createServices(config: Config, store: Store, log: Log, pipeline: ArtefactPipeline, traces: TraceWriter, events = new Events()) {
   const audit = new AuditService(store.audit);
   const mailer = new Mailer(config.smtp);
   const cache = new ReadCache(config.cache);
@@ -40,8 +41,8 @@ export function createServices(config: Config, store: Store, log: Log, pipeline:
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),
     llm,
-    archivus: new ArchivusService(store, llm),
-    integration: new IntegrationService(store, llm, changes, events, log),
+    archivus: new ArchivusService(store, llm, traces),
+    integration: new IntegrationService(store, llm, changes, events, log, traces),
     processor,
     batches: new BatchService(store, changes, processor, config.uploads.maxFiles),
   };

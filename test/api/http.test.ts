@@ -40,6 +40,12 @@ describe('HTTP edge', () => {
     expect(syntax.status).toBe(400);
   });
 
+  it('answers a bad variable value with BAD_USER_INPUT', async () => {
+    const r = await s.gql('query($s: BatchStage) { batches(stage: $s) { totalCount } }', { s: 'NOT_A_STAGE' }, admin);
+    expect(codeOf(r)).toBe('BAD_USER_INPUT');
+    expect(r.body.errors?.[0]?.message).toMatch(/NOT_A_STAGE/);
+  });
+
   it('accepts "extensions": null as the spec allows', async () => {
     const res = await fetch(`${s.url}/graphql`, {
       method: 'POST',

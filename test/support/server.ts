@@ -23,11 +23,13 @@ export interface TestServer extends Server {
   /** Creates a user with the role and returns their id, one-time password and a session token. */
   userWithRole(role: 'ARCHIVIST' | 'VIEWER', username: string): Promise<{ id: string; token: string; password: string }>;
   close(): Promise<void>;
+  /** Stops the server but keeps DATA_DIR, for a restart over the same data. */
+  stop(): Promise<void>;
 }
 
 /** A real server on 127.0.0.1, port 0, with its own temporary DATA_DIR. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'archaive-test-'));
+export async function startServer(env: Record<string, string> = {}, existingDataDir?: string): Promise<TestServer> {
+  const dataDir = existingDataDir ?? mkdtempSync(path.join(tmpdir(), 'archaive-test-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
     PORT: '0',
@@ -90,6 +92,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       await server.app.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    stop: () => server.app.close(),
   };
 }
 
