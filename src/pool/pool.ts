@@ -67,11 +67,6 @@ export class WorkerPool<P, R> {
     });
   }
 
-  /** Tasks queued or running. */
-  get pending(): number {
-    return this.piscina.queueSize + this.piscina.utilization;
-  }
-
   async run(payload: P, options: RunOptions = {}): Promise<R> {
     const { port1, port2 } = new MessageChannel();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
