@@ -37,6 +37,8 @@ const quantile = (xs: readonly number[], q: number): number => {
 
 interface Phase {
   wallMs: number;
+  /** Highest resident set size sampled while this pool was alive, MB. */
+  rssMb: number;
   times: Map<string, number[]>;
   steps: Map<string, Record<string, number[]>>;
   loadMs: number[];
@@ -45,6 +47,8 @@ interface Phase {
 
 /** Every sample `runs` times, all submitted at once, through a pool of `size`. */
 const phase = async (size: number): Promise<Phase> => {
+  let rss = 0;
+  const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 50);
   const pool = createArtefactPool(paths, size);
   // One task per worker first: it waits for the workers' model loading and warm-up.
   const warm = await Promise.all(Array.from({ length: size }, () => pool.run(taskOf(images[0]!), { tracing: false })));
@@ -67,7 +71,8 @@ const phase = async (size: number): Promise<Phase> => {
   await Promise.all(jobs);
   const wallMs = performance.now() - started;
   await pool.close();
-  return { wallMs, times, steps, faces, loadMs: [...new Set(warm.map((w) => `${w.worker.threadId}:${w.worker.modelLoadMs}`))].map((k) => Number(k.split(':')[1])) };
+  clearInterval(sampler);
+  return { wallMs, rssMb: rss / 2 ** 20, times, steps, faces, loadMs: [...new Set(warm.map((w) => `${w.worker.threadId}:${w.worker.modelLoadMs}`))].map((k) => Number(k.split(':')[1])) };
 };
 
 // Sequential latency through one worker: one task at a time, so times are not queueing.
@@ -114,7 +119,7 @@ const summary = [
     `2 workers ${f0(two.wallMs)} ms (${(tasks / (two.wallMs / 1000)).toFixed(2)} artefacts/s): **speed-up ${speedUp.toFixed(2)}×**.`,
   `Model load and warm-up per worker (all sessions, in the worker): ${[...one.loadMs, ...two.loadMs].map(f0).join(', ')} ms; ` +
     `first task through a fresh 1-worker pool (thread start, bundle, load, warm-up and the task): ${f0(firstTaskMs)} ms (load ${f0(first.worker.modelLoadMs)} ms).`,
-  `Peak RSS of the whole process (main thread and all workers, every phase): ${f0(peakRssMb)} MB.`,
+  `Resident memory of the process (main thread and workers): highest sample ${f0(one.rssMb)} MB with 1 worker, ${f0(two.rssMb)} MB with 2 workers; peak RSS over the whole run (three pools in turn) ${f0(peakRssMb)} MB.`,
   classify ? 'Each task includes classification.' : 'The classifier model was not present, so kinds were given and no task includes classification.',
 ];
 const machine = `${cpus().length}-core ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
