@@ -105,14 +105,15 @@ const main = async (): Promise<number> => {
     }
   }
   if (command === 'seed-figures' && rest.length === 1) {
-    const runtime = await openPipelineRuntime({ dataDir: path.resolve(process.env.DATA_DIR ?? './data'), ...(poolSize ? { poolSize } : {}) });
+    const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+    const runtime = await openPipelineRuntime({ dataDir, ...(poolSize ? { poolSize } : {}) });
     try {
       const { store, identification } = runtime.stored!;
       const outcomes = await enrolDirectory(path.resolve(rest[0] as string), runtime.pool, identification, store, (o) =>
         console.log(o.status === 'enrolled' ? `${o.file}: enrolled as "${o.person}" (${o.newFigure ? 'new figure' : 'figure'} ${o.figureId}, face ${o.facePx} px)` : `${o.file}: skipped, ${o.reason}`),
       );
       const enrolled = outcomes.filter((o) => o.status === 'enrolled');
-      console.log(`enrolled=${enrolled.length} skipped=${outcomes.length - enrolled.length} people=${new Set(enrolled.map((o) => o.person)).size} store=${runtime.config.dataDir === path.resolve(process.env.DATA_DIR ?? './data') ? runtime.config.dataDir : path.resolve(process.env.DATA_DIR ?? './data')}`);
+      console.log(`enrolled=${enrolled.length} skipped=${outcomes.length - enrolled.length} people=${new Set(enrolled.map((o) => o.person)).size} store=${dataDir}`);
       return enrolled.length > 0 ? 0 : 1;
     } finally {
       await runtime.close();
