@@ -11,12 +11,12 @@ import { registerHealth, type ReadinessCheck } from './http/health.js';
 import { ModelStore } from './models/store.js';
 import { artefactModelPaths } from './pipelines/artefact/models.js';
 import { DEFAULT_MATCH_THRESHOLDS } from './pipelines/faces/match.js';
-import { createArtefactPool, type ArtefactPool } from './pool/artefact-pool.js';
-import { PooledArtefactPipeline } from './services/artefact-pipeline.js';
 import { createServices, type Services } from './services/container.js';
-import type { ArtefactPipeline } from './services/import-processor.js';
 import { IdentificationService } from './services/identification.js';
 import { TraceWriter } from './tracing/trace-writer.js';
+import { LlmInterface } from './llm/llm-interface.js';
+import { LanguageStages } from './services/language-stages.js';
+import { ProcessingPipeline } from './services/processing-pipeline.js';
 import { Store } from './store/store.js';
 
 export interface Server {
@@ -46,24 +46,21 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   });
   const store = new Store(config.dataDir, config.uploads);
   const traces = new TraceWriter(store.traces);
-  const modelPaths = await artefactModelPaths(models);
-  const identification = new IdentificationService(store, { thresholds: DEFAULT_MATCH_THRESHOLDS, llmConfigured: false });
-  // The worker pool (each worker loads every model) starts with the first artefact, not at boot.
-  let pool: ArtefactPool | undefined;
-  let pooled: PooledArtefactPipeline | undefined;
-  const pipeline: ArtefactPipeline = {
-    run: (artefact, options) => {
-      pool ??= createArtefactPool(modelPaths, config.workers);
-      pooled ??= new PooledArtefactPipeline(store, pool, traces, identification);
-      return pooled.run(artefact, options);
-    },
-  };
-  const services = createServices(config, store, (message, error) => app.log.warn({ err: error }, message), pipeline, traces);
+  const llm = new LlmInterface(config.llm);
+  const pipeline = new ProcessingPipeline(
+    store,
+    await artefactModelPaths(models),
+    config.workers,
+    traces,
+    new IdentificationService(store, { thresholds: DEFAULT_MATCH_THRESHOLDS, llmConfigured: false }),
+    new LanguageStages(store, llm),
+  );
+  const services = createServices(config, store, (message, error) => app.log.warn({ err: error }, message), pipeline, traces, llm);
   app.addHook('onClose', async () => {
     await services.processor.close();
     await services.integration.close();
     // After the processor: its running artefacts have finished, so no inference is cut off.
-    await pool?.close();
+    await pipeline.close();
     traces.close();
     services.mailer.close();
     await services.events.close();

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { LlmInterface } from '../llm/llm-interface.js';
+import type { LlmInterface } from '../llm/llm-interface.js';
 import type { Store } from '../store/store.js';
 import type { TraceWriter } from '../tracing/trace-writer.js';
 import { ArchivusService } from './archivus.js';
@@ -21,12 +21,19 @@ import { UserService } from './users.js';
 export type Log = (message: string, error: unknown) => void;
 
 /** Every service, wired once at boot over one store. */
-export function createServices(config: Config, store: Store, log: Log, pipeline: ArtefactPipeline, traces: TraceWriter, events = new Events()) {
+export function createServices(
+  config: Config,
+  store: Store,
+  log: Log,
+  pipeline: ArtefactPipeline,
+  traces: TraceWriter,
+  llm: LlmInterface,
+  events = new Events(),
+) {
   const audit = new AuditService(store.audit);
   const mailer = new Mailer(config.smtp);
   const cache = new ReadCache(config.cache);
   const changes = new ChangeRecorder(audit, cache, events);
-  const llm = new LlmInterface(config.llm);
   const processor = new ImportProcessor(store, events, cache, pipeline, config.workers, log);
   return {
     store,

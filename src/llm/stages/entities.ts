@@ -15,18 +15,18 @@ const Answer = z.object({
 });
 
 const SYSTEM = [
-  'You find named entities in English text from a historical archive: people, organisations, locations,',
+  'You find named entities in text (English or Traditional Chinese) from a historical archive: people, organisations, locations,',
   'dates and events. Give each entity exactly as it is written in the text, once.',
 ].join(' ');
 
 /**
- * The named entities of an English text. Entities whose text does not occur in the input are dropped:
+ * The named entities of a text (English, or the Chinese original). Entities whose text does not occur in the input are dropped:
  * the catalogue only records what the document itself says.
  */
-export async function extractEntities(llm: LlmInterface, english: string, options: StageOptions): Promise<LlmOutcome<Entity[]>> {
-  const conversation = llm.conversation().system(SYSTEM).user(english);
+export async function extractEntities(llm: LlmInterface, text: string, options: StageOptions): Promise<LlmOutcome<Entity[]>> {
+  const conversation = llm.conversation().system(SYSTEM).user(text);
   const outcome = await llm.completeJson('entities', conversation, Answer, options);
-  const haystack = english.toLowerCase();
+  const haystack = text.toLowerCase();
   return mapAnswer(outcome, ({ entities }) => {
     const seen = new Set<string>();
     return entities

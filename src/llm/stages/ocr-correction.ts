@@ -6,6 +6,8 @@ export interface OcrCorrectionInput {
   image: Buffer | string;
   /** The OCR text: one line per vertical column, rightmost column first. */
   text: string;
+  /** Characters the OCR was unsure of, with the other readings it considered, best first. */
+  uncertain?: readonly { line: number; position: number; char: string; alternatives: readonly string[] }[];
 }
 
 export interface OcrCorrection {
@@ -28,7 +30,14 @@ export async function correctOcr(llm: LlmInterface, input: OcrCorrectionInput, o
   // Checked first so that a skipped stage does not downscale the image for nothing.
   if (!llm.isConfigured('ocr_correction')) return llm.skip('ocr_correction', options.tracer);
   const conversation = llm.conversation().system(SYSTEM);
-  await conversation.userWithImages(`Transcription to correct:\n${input.text}`, [input.image]);
+  const hints = (input.uncertain ?? [])
+    .slice(0, 200)
+    .map((u) => `line ${u.line + 1}, character ${u.position + 1}: read "${u.char}", could be ${u.alternatives.map((a) => `"${a}"`).join(' or ')}`);
+  const request =
+    hints.length === 0
+      ? `Transcription to correct:\n${input.text}`
+      : `Transcription to correct:\n${input.text}\n\nThe OCR was unsure of these characters (other readings it considered):\n${hints.join('\n')}`;
+  await conversation.userWithImages(request, [input.image]);
   const outcome = await llm.complete('ocr_correction', conversation, options);
   return mapAnswer(outcome, (reply) => {
     const text = replyText(reply);
