@@ -179,6 +179,10 @@ export class IdentificationService {
     let description: string | null = null;
     if (result.kind === 'mm' && result.ocr !== null) {
       writes.push(machine('ocrTranscription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
+      // The working transcription starts as the OCR reading; correction and people add versions.
+      // A person's transcription is never replaced by a new machine reading.
+      const current = this.store.artefacts.currentFields([artefactId]).find((f) => f.field === 'transcription');
+      if (current?.origin !== 'HUMAN') writes.push(machine('transcription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
       // Without a language model to correct it, the machine reading is the searchable transcription.
       if (!this.options.llmConfigured) writes.push(machine('transcription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
       writes.push(machine('simplified', result.ocr.simplified, 'ocr.read', 'pp-ocrv4'));
