@@ -1,8 +1,10 @@
 import type { Tracer } from '../tracing/tracer.js';
 import { upsideDownProbability } from './angle.js';
 import { simplifiedText, traditionalChar, traditionalChars } from './chinese-script.js';
+import { readColumnWithClassifier, type ColumnPiece, type LineReading } from './column-fusion.js';
 import { framePoint, lineFrame, sampleLine, type LineFrame } from './crop.js';
 import { defaultDetectOptions, detectText, type DetectOptions } from './detect.js';
+import { defaultFusionWeights, PP_OCR_ID, type ColumnReader, type FusionWeights } from './fusion.js';
 import { mapQuad, minAreaRect, rectBounds, rectCorners, type OrientedRect } from './geometry.js';
 import { cropRgb, decodePage, rotate180, type DecodedPage, type RgbImage } from './image.js';
 import { defaultLayoutOptions, planLayout, type Layout, type LayoutLine, type LayoutOptions } from './layout.js';
@@ -29,6 +31,13 @@ export interface OcrOptions {
   minLineConfidence: number;
   /** Above this probability of being upside down, the page is turned 180° and read again. */
   flipThreshold: number;
+  /**
+   * How columns are read: PP-OCR alone, our character classifier alone on PP-OCR's character cells,
+   * or both fused (the default). Rows are always read by PP-OCR: our classifier knows Traditional
+   * Kai-style characters only, while rows are mostly printed or Simplified text in photos.
+   */
+  columnReader: ColumnReader;
+  fusion: FusionWeights;
 }
 
 export const defaultOcrOptions: OcrOptions = {
@@ -40,6 +49,8 @@ export const defaultOcrOptions: OcrOptions = {
   cropPad: { across: 0.05, along: 0.1 },
   minLineConfidence: 0.3,
   flipThreshold: 0.5,
+  columnReader: 'fusion',
+  fusion: defaultFusionWeights,
 };
 
 /** Smallest page side worth detecting on; below it the result is 'image-too-small'. */
@@ -158,32 +169,61 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
     return { x: x / page.scale, y: y / page.scale };
   };
 
-  const assemble = (line: LayoutLine, pieces: ReadPiece[], toPagePoint: (p: Point) => Point): OcrLine | undefined => {
+  /** PP-OCR's characters with Traditional candidates; the best one is converted with the line as context. */
+  const ppOcrReadings = (line: LayoutLine, pieces: ReadPiece[]): LineReading[] => {
     const found = pieces.flatMap(({ frame, chars }) =>
       chars.map((c) => ({ c, frame })).filter(({ c }) => c.raw !== ' ' || line.axis === 'row'),
     );
     // Spaces only separate words inside a row.
     while (found[0]?.c.raw === ' ') found.shift();
     while (found.at(-1)?.c.raw === ' ') found.pop();
-    if (found.length === 0) return undefined;
     const traditional = traditionalChars(found.map(({ c }) => c.raw));
-    const chars: OcrChar[] = found.map(({ c, frame }, i) => ({
-      char: traditional[i] ?? c.raw,
-      raw: c.raw,
-      confidence: c.confidence,
-      candidates: c.candidates.map((k) => ({ char: traditionalChar(k.raw), raw: k.raw, score: k.score })),
-      box: pageQuad(
-        [
-          framePoint(frame, c.start * frame.width, 0),
-          framePoint(frame, c.end * frame.width, 0),
-          framePoint(frame, c.end * frame.width, frame.height),
-          framePoint(frame, c.start * frame.width, frame.height),
-        ].map(toPagePoint),
-      ),
-      model: recogniser.id,
+    return found.map(({ c, frame }, i) => ({
+      frame,
+      span: { start: c.start * frame.width, end: c.end * frame.width },
+      candidates: [
+        { char: traditional[i] ?? c.raw, raw: c.raw, score: c.confidence, models: [PP_OCR_ID] },
+        ...c.candidates.filter((k) => k.raw !== c.raw).map((k) => ({ char: traditionalChar(k.raw), raw: k.raw, score: k.score, models: [PP_OCR_ID] })),
+      ],
     }));
+  };
+
+  const assemble = async (image: RgbImage, line: LayoutLine, pieces: ReadPiece[], toPagePoint: (p: Point) => Point): Promise<OcrLine | undefined> => {
+    let readings = ppOcrReadings(line, pieces);
+    if (readings.length === 0) return undefined;
+    // Detector false alarms are judged on PP-OCR's reading, whoever reads the characters.
+    if (readings.reduce((s, r) => s + r.candidates[0]!.score, 0) / readings.length < options.minLineConfidence) return undefined;
+    const classifier = models.characters;
+    if (line.axis === 'column' && options.columnReader !== 'ppocr' && classifier !== null && pieces.length > 0) {
+      // In line-image pixels: the column's thickness and the margins the cut added around it.
+      const height = recogniser.lineHeight;
+      const thickness = height / (1 + 2 * options.cropPad.across);
+      const margin = options.cropPad.along * thickness;
+      const columnPieces: ColumnPiece[] = pieces.map(({ frame }) => ({
+        frame,
+        chars: readings.filter((r) => r.frame === frame),
+        text: { start: margin, end: frame.width - margin },
+        thickness,
+      }));
+      readings = await readColumnWithClassifier(image, columnPieces, classifier, options.columnReader, options.fusion);
+    }
+    if (readings.length === 0) return undefined;
+    const chars: OcrChar[] = readings.map(({ frame, span, candidates }) => {
+      const best = candidates[0]!;
+      return {
+        char: best.char,
+        raw: best.raw,
+        confidence: best.score,
+        candidates: candidates.slice(0, 5),
+        box: pageQuad(
+          [framePoint(frame, span.start, 0), framePoint(frame, span.end, 0), framePoint(frame, span.end, frame.height), framePoint(frame, span.start, frame.height)].map(
+            toPagePoint,
+          ),
+        ),
+        model: best.models[0] ?? recogniser.id,
+      };
+    });
     const confidence = chars.reduce((s, c) => s + c.confidence, 0) / chars.length;
-    if (confidence < options.minLineConfidence) return undefined;
     const outline = line.pieces.length === 1 ? line.pieces[0]! : minAreaRect(line.pieces.flatMap((r) => rectCorners(r)));
     return {
       kind: line.kind,
@@ -243,7 +283,7 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
       async () => {
         const out: OcrLine[] = [];
         for (const line of layout.lines) {
-          const read = assemble(line, await readLine(image, line), toPagePoint);
+          const read = await assemble(image, line, await readLine(image, line), toPagePoint);
           if (read !== undefined) out.push(read);
         }
         return out;

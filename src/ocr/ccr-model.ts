@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import { AppError } from '../errors.js';
+import type { RawCandidate } from './recogniser.js';
+
+/** Registry name (models/context.json) of our character classifier (models/training/ccr/). */
+export const CCR_MODEL_NAME = 'ccr-big5-kai';
+
+/** Side of the square grey cell the classifier reads. */
+export const CELL_SIZE = 32;
+
+/**
+ * Our Traditional Chinese character classifier: one 32×32 grey cell (0 = black, 1 = white, any paper
+ * tone: the network standardises each cell itself) → one score per vocabulary character.
+ */
+export interface CharClassifier {
+  readonly vocabulary: readonly string[];
+  /** Softmax temperature fitted on synthetic validation data by the training script. */
+  readonly temperature: number;
+  /** Top candidates per cell, best first, scores calibrated probabilities. `cells` holds n × 32 × 32 values. */
+  classify(cells: Float32Array, n: number, top?: number): Promise<RawCandidate[][]>;
+}
+
+/** The files beside the model: `<name>.vocab.txt` (one character a line) and `<name>.json` (training metadata). */
+export const ccrCompanionFiles = (modelFile: string): { vocabulary: string; metadata: string } => {
+  const stem = modelFile.replace(/\.onnx$/, '');
+  return { vocabulary: `${stem}.vocab.txt`, metadata: `${stem}.json` };
+};
+
+const readCompanion = async (file: string): Promise<string> => {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}": ${file} not found`, { model: CCR_MODEL_NAME, file }, { cause });
+  }
+};
+
+const softmaxTop = (logits: Float32Array, offset: number, classes: number, temperature: number, vocabulary: readonly string[], top: number): RawCandidate[] => {
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, logits[offset + c]!);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp((logits[offset + c]! - max) / temperature);
+  const best: { index: number; logit: number }[] = [];
+  for (let c = 0; c < classes; c++) {
+    const logit = logits[offset + c]!;
+    if (best.length === top && logit <= best[top - 1]!.logit) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.logit < logit) at--;
+    best.splice(at, 0, { index: c, logit });
+    if (best.length > top) best.pop();
+  }
+  return best.map(({ index, logit }) => ({ raw: vocabulary[index] ?? '', score: Math.exp((logit - max) / temperature) / sum }));
+};
+
+export const loadCharClassifier = async (modelFile: string): Promise<CharClassifier> => {
+  const files = ccrCompanionFiles(modelFile);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(modelFile);
+  } catch (cause) {
+    throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}" not found at ${modelFile}`, { model: CCR_MODEL_NAME, file: modelFile }, { cause });
+  }
+  const vocabulary = (await readCompanion(files.vocabulary)).split(/\r?\n/).filter((l) => l !== '');
+  const metadata: unknown = JSON.parse(await readCompanion(files.metadata));
+  const temperature = typeof metadata === 'object' && metadata !== null && 'temperature' in metadata ? Number(metadata.temperature) : NaN;
+  const classes = typeof metadata === 'object' && metadata !== null && 'classes' in metadata ? Number(metadata.classes) : NaN;
+  if (!(temperature > 0) || classes !== vocabulary.length) {
+    throw new AppError('MODEL_CORRUPT', `Model "${CCR_MODEL_NAME}": ${files.metadata} does not match its vocabulary (${vocabulary.length} characters)`, {
+      model: CCR_MODEL_NAME,
+      file: files.metadata,
+    });
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  } catch (cause) {
+    throw new AppError('MODEL_CORRUPT', `Model "${CCR_MODEL_NAME}" at ${modelFile} could not be loaded`, { model: CCR_MODEL_NAME, file: modelFile }, { cause });
+  }
+  return {
+    vocabulary,
+    temperature,
+    async classify(cells, n, top = 5) {
+      if (n === 0) return [];
+      const input = new ort.Tensor('float32', cells.subarray(0, n * CELL_SIZE * CELL_SIZE), [n, 1, CELL_SIZE, CELL_SIZE]);
+      const out = (await session.run({ [session.inputNames[0]!]: input }))[session.outputNames[0]!];
+      if (out === undefined || out.dims[1] !== vocabulary.length) {
+        throw new AppError('MODEL_CORRUPT', `Model "${CCR_MODEL_NAME}" gives ${String(out?.dims[1])} classes, vocabulary ${vocabulary.length}`, {
+          model: CCR_MODEL_NAME,
+        });
+      }
+      const logits = out.data as Float32Array;
+      return Array.from({ length: n }, (_, i) => softmaxTop(logits, i * vocabulary.length, vocabulary.length, temperature, vocabulary, top));
+    },
+  };
+};
