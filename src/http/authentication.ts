@@ -15,6 +15,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     viewer: Viewer | null;
   }
+  interface FastifyInstance {
+    sessionCookies: (request: FastifyRequest, reply: FastifyReply) => SessionCookies;
+  }
 }
 
 /** The bearer token of an `Authorization: Bearer …` header, if any. */
@@ -66,9 +69,3 @@ export const authentication = fp<{ services: Services; config: Config }>(async (
     };
   });
 });
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    sessionCookies: (request: FastifyRequest, reply: FastifyReply) => SessionCookies;
-  }
-}
