@@ -88,6 +88,8 @@ export class IdentificationService {
   }
 
   private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }): Promise<IdentifiedFace[]> {
+    // A repeated run replaces what the last one stored instead of adding the faces again.
+    if (input.artefactId !== null) this.store.figures.clearMachineFaces(input.artefactId);
     const gallery = this.gallery();
     const { thresholds } = this.options;
     const planned = this.decideWith(gallery, input.faces).map((decision, i) => ({ face: input.faces[i] as PhotoFace, decision }));

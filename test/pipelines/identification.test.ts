@@ -79,6 +79,19 @@ describe('identification against the store', () => {
     expect(persisted.description).toContain('Recognised: Alice');
   });
 
+  it('a repeated run on the same artefact replaces its faces and the figures it founded, not adds to them', async () => {
+    const image = await readFile(demo(2));
+    const result = await photoFaces(image);
+    const artefactId = await newArtefact(image, 'sample2.jpg');
+    const before = figureCount();
+    await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    const once = { figures: figureCount(), faces: store.figures.facesOfArtefacts([artefactId]).length };
+    await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    expect(store.figures.facesOfArtefacts([artefactId]).length).toBe(once.faces);
+    expect(figureCount()).toBe(once.figures);
+    expect(once.figures).toBeGreaterThanOrEqual(before);
+  });
+
   it('different people are not matched to the known figures', async () => {
     const before = figureCount();
     const identified = await service.identifyFaces({ artefactId: null, sourceSha256: null, faces: (await photoFaces(await readFile(demo(3)))).faces }, collectingTracer().tracer);

@@ -248,6 +248,30 @@ export class FigureRepository {
       .map((r) => ({ figureId: r.figure_id, embedding: new Float32Array(new Uint8Array(r.embedding).buffer) }));
   }
 
+  /**
+   * Forgets what an earlier pipeline run stored for an artefact's faces, so a run that is repeated
+   * (after a cancel, say) does not add them twice: its machine-placed faces go, and so do the
+   * unnamed figures that only they made. Faces a person placed stay.
+   */
+  clearMachineFaces(artefactId: string): number {
+    return this.db.transaction(() => {
+      const founded = this.db
+        .query<{ figure_id: string }>("SELECT DISTINCT figure_id FROM faces WHERE artefact_id = ? AND assignment = 'NEW' AND figure_id IS NOT NULL")
+        .all(artefactId)
+        .map((r) => r.figure_id);
+      const removed = this.db.query("DELETE FROM faces WHERE artefact_id = ? AND assignment <> 'HUMAN'").run(artefactId).changes;
+      if (founded.length > 0) {
+        this.db
+          .query(
+            `DELETE FROM figures WHERE id IN (${placeholders(founded.length)}) AND origin = 'PIPELINE' AND label IS NULL
+             AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.figure_id = figures.id)`,
+          )
+          .run(...founded);
+      }
+      return removed;
+    });
+  }
+
   assignFace(faceId: string, figureId: string | null, assignment: FaceAssignment): void {
     this.db
       .query('UPDATE faces SET figure_id = ?, assignment = ?, suggested_figure_id = NULL WHERE id = ?')
