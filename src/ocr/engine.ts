@@ -270,6 +270,9 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
             (p) => ({ upsideDown: p }),
           );
     if (angle === null) tracer.report({ source: 'ocr.orientation', level: 'warn', message: 'angle model not installed: page read as it stands' });
+    if (models.characters === null && options.columnReader !== 'ppocr') {
+      tracer.report({ source: 'ocr.recognise', level: 'warn', message: 'character classifier not installed: columns read by PP-OCR alone' });
+    }
     const flipped = upsideDown > options.flipThreshold;
     let image = page.image;
     if (flipped) {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { CCR_MODEL_NAME, ccrCompanionFiles, loadCharClassifier, type CharClassifier } from '../../src/ocr/ccr-model.js';
-import { committedCcrModelFile } from '../../src/ocr/models.js';
+import { createOcrEngine, defaultOcrOptions } from '../../src/ocr/engine.js';
+import { committedCcrModelFile, sharedOcrModels } from '../../src/ocr/models.js';
+import { collectingTracer } from '../../src/tracing/tracer.js';
 
 interface RegistryEntry {
   name: string;
@@ -78,6 +80,17 @@ describe('our character classifier (models/ccr)', () => {
       const ratio = Math.exp((logits[1]! - logits[0]!) / classifier.temperature);
       expect(read[i]![1]!.score / read[i]![0]!.score).toBeCloseTo(ratio, 3);
     }
+  });
+
+  it('without it, columns are read by PP-OCR alone, with a warning', async () => {
+    const bytes = await readFile(path.resolve(process.cwd(), '../shared/samples/minutes-page.jpg'));
+    const models = await sharedOcrModels();
+    const traced = collectingTracer();
+    const without = await createOcrEngine({ ...models, characters: null }).readPage(bytes, traced.tracer);
+    const ppOcr = await createOcrEngine(models, { ...defaultOcrOptions, columnReader: 'ppocr' }).readPage(bytes, collectingTracer().tracer);
+    expect(without.text).toBe(ppOcr.text);
+    expect(without.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv4')).toBe(true);
+    expect(traced.reports.some((r) => r.level === 'warn' && r.message.includes('character classifier not installed'))).toBe(true);
   });
 
   it('names itself when its file is missing', async () => {
