@@ -3,7 +3,7 @@
  * reading order. Prints the per-line comparison, then as the last line:
  *   CER=<edit distance / reference length over the concatenated lines> chars=<reference length> ms=<per page>
  * Lines the engine marks as notes are left out (ground truths leave marginal notes out).
- * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr]
+ * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] (default: the engine's, ppocr)
  *   --recogniser: how columns are read: PP-OCRv4 alone, our character classifier alone on PP-OCR's
  *   character cells, or both fused (default).
  */
@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Math.max(1, Number(args.splice(runsAt, 2)[1])) : 3;
 const readerAt = args.indexOf('--recogniser');
-const reader = readerAt >= 0 ? args.splice(readerAt, 2)[1] : 'fusion';
+const reader = readerAt >= 0 ? args.splice(readerAt, 2)[1] : defaultOcrOptions.columnReader;
 const isReader = (s: string | undefined): s is ColumnReader => s === 'fusion' || s === 'ppocr' || s === 'ccr';
 const [imagePath, gtPath] = args;
 if (imagePath === undefined || gtPath === undefined || !isReader(reader)) {

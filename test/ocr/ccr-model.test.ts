@@ -82,11 +82,11 @@ describe('our character classifier (models/ccr)', () => {
     }
   });
 
-  it('without it, columns are read by PP-OCR alone, with a warning', async () => {
+  it('without it, a fusion reading falls back to PP-OCR alone, with a warning', async () => {
     const bytes = await readFile(path.resolve(process.cwd(), '../shared/samples/minutes-page.jpg'));
     const models = await sharedOcrModels();
     const traced = collectingTracer();
-    const without = await createOcrEngine({ ...models, characters: null }).readPage(bytes, traced.tracer);
+    const without = await createOcrEngine({ ...models, characters: null }, { ...defaultOcrOptions, columnReader: 'fusion' }).readPage(bytes, traced.tracer);
     const ppOcr = await createOcrEngine(models, { ...defaultOcrOptions, columnReader: 'ppocr' }).readPage(bytes, collectingTracer().tracer);
     expect(without.text).toBe(ppOcr.text);
     expect(without.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv4')).toBe(true);
