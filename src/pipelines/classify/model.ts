@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
 import { defaultContextFile } from '../../models/locate.js';
+import { SESSION_OPTIONS } from '../../models/session-options.js';
 
 /** Registry name of the classifier (models/context.json). */
 export const ARTEFACT_CLASSIFIER_MODEL = 'artefact-classifier';
@@ -37,7 +38,7 @@ const openSession = async (modelFile: string): Promise<ort.InferenceSession> => 
   let session: ort.InferenceSession;
   try {
     // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = await ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(modelFile, SESSION_OPTIONS);
   } catch (cause) {
     throw new AppError('MODEL_CORRUPT', `Model "${ARTEFACT_CLASSIFIER_MODEL}" at ${modelFile} could not be loaded`, details, { cause });
   }

@@ -3,6 +3,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import type { Tracer } from '../../tracing/tracer.js';
+import { SESSION_OPTIONS } from '../../models/session-options.js';
 
 /** Side of the face chip the network reads (dlib's 150×150 chip). */
 export const FACE_CHIP_SIZE = 150;
@@ -66,7 +67,7 @@ const openSession = async (modelFile: string): Promise<ort.InferenceSession> => 
   let session: ort.InferenceSession;
   try {
     // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (cause) {
     throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" at ${modelFile} could not be loaded`, { model: FACE_EMBEDDER_MODEL, file: modelFile }, { cause });
   }

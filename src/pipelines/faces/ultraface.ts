@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
 import type { FaceBox } from './box.js';
+import { SESSION_OPTIONS } from '../../models/session-options.js';
 
 /** Registry name of the detector (models/context.json). */
 export const FACE_DETECTOR_MODEL = 'ultraface-rfb-320';
@@ -32,7 +33,7 @@ const sharedSession = (modelFile: string): Promise<ort.InferenceSession> => {
   let session = sessions.get(modelFile);
   if (session === undefined) {
     // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 }).catch((cause: unknown) => {
+    session = ort.InferenceSession.create(modelFile, SESSION_OPTIONS).catch((cause: unknown) => {
       sessions.delete(modelFile);
       throw new AppError('MODEL_CORRUPT', `Model "${FACE_DETECTOR_MODEL}" at ${modelFile} could not be loaded`, { model: FACE_DETECTOR_MODEL }, { cause });
     });
