@@ -1,5 +1,5 @@
 """Event-photo-like images (HF) from real photographs: crops, colour changes, old-photo looks, banners
-with Chinese text (event photos often show one), crude group scenes, and prints on album pages."""
+with Chinese text (event photos often show one), crude group and stage scenes, and prints on album pages."""
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -98,6 +98,61 @@ def group_scene(rng: np.random.Generator, people: list, backgrounds: list, kai_f
     return im
 
 
+def stage_scene(rng: np.random.Generator, people: list, kai_fonts: list, sans_fonts: list) -> Image.Image:
+    """A forum or ceremony stage: a large backdrop with big titles in several sizes and colours
+    (often on a light ground), sponsor logos, stage lights above, and a row of people below."""
+    w = int(rng.uniform(500, 900))
+    h = int(w * rng.uniform(0.6, 0.85))
+    light = rng.random() < 0.6
+    ground = tuple(int(v) for v in (rng.uniform(200, 250, 3) if light else rng.uniform(0, 200, 3)))
+    im = Image.new("RGB", (w, h), ground)
+    d = ImageDraw.Draw(im)
+    if rng.random() < 0.5:  # dark ceiling with lights
+        top = int(h * rng.uniform(0.05, 0.2))
+        d.rectangle([0, 0, w, top], fill=tuple(int(v) for v in rng.uniform(0, 40, 3)))
+        for _ in range(rng.integers(2, 8)):
+            x, r = rng.uniform(0, w), rng.uniform(3, 10)
+            d.ellipse([x - r, top * 0.4 - r, x + r, top * 0.4 + r], fill=(255, 250, 230))
+    floor = int(h * rng.uniform(0.55, 0.75))
+    palette = [(200, 30, 30), (20, 60, 160), (20, 140, 120), (230, 120, 20), (40, 40, 40), (120, 40, 140)] if light else \
+        [(255, 255, 255), (255, 230, 90), (240, 240, 200)]
+    y = h * rng.uniform(0.12, 0.25)
+    for line in range(int(rng.integers(1, 4))):
+        size = int(h * (rng.uniform(0.1, 0.2) if line == 0 else rng.uniform(0.04, 0.08)))
+        spec = sans_fonts[rng.integers(len(sans_fonts))] if rng.random() < 0.7 else kai_fonts[rng.integers(len(kai_fonts))]
+        n = max(2, min(12, int(w * rng.uniform(0.3, 0.8) / size)))
+        x = w * rng.uniform(0.05, 0.3)
+        per_char = rng.random() < 0.5
+        colour = palette[rng.integers(len(palette))]
+        for ch in random_text(rng, n):
+            d.text((x, y), ch, fill=palette[rng.integers(len(palette))] if per_char else colour, font=font(spec, size))
+            x += size * rng.uniform(1.0, 1.15)
+        y += size * rng.uniform(1.3, 1.7)
+        if y > floor - size:
+            break
+    for _ in range(rng.integers(0, 5)):  # logos
+        r = int(h * rng.uniform(0.02, 0.05))
+        cx, cy = int(rng.uniform(r, w - r)), int(rng.uniform(r, h * 0.25))
+        d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(v) for v in rng.uniform(0, 255, 3)))
+    d.rectangle([0, floor, w, h], fill=tuple(int(v) for v in rng.uniform(20, 120, 3)))
+    row_h = int(min((h - floor) * rng.uniform(1.3, 2.0), h * 0.55))
+    x = int(rng.uniform(0, w * 0.1))
+    while x < w:
+        src = load(people[rng.integers(len(people))])
+        sw, sh = src.size
+        fw = int(sw * rng.uniform(0.15, 0.35))
+        sx = int(rng.uniform(0, sw - fw))
+        fig = src.crop((sx, int(sh * rng.uniform(0, 0.2)), sx + fw, sh))
+        fig = fig.resize((max(4, int(fig.width * row_h / fig.height)), row_h))
+        if rng.random() < 0.5:  # formal events: dark suits, muted colours
+            f = np.asarray(fig, np.float32)
+            grey = f.mean(axis=2, keepdims=True)
+            fig = Image.fromarray(np.clip((grey + (f - grey) * rng.uniform(0.2, 0.7)) * rng.uniform(0.4, 0.8), 0, 255).astype(np.uint8))
+        im.paste(fig, (x, h - row_h + int(rng.uniform(0, row_h * 0.1))))
+        x += int(fig.width * rng.uniform(1.0, 1.6))
+    return im
+
+
 def album_print(photo: Image.Image, rng: np.random.Generator, kai_fonts: list) -> Image.Image:
     """A photographic print with a white border, mounted on an album page, sometimes with a caption."""
     pw, ph = photo.size
@@ -135,8 +190,11 @@ def old_photo(im: Image.Image, rng: np.random.Generator) -> Image.Image:
 
 def photo(rng: np.random.Generator, pool: list, kai_fonts: list, sans_fonts: list, long_side: tuple = (320, 900)) -> Image.Image:
     people = [p for p in pool if p.people]
-    if rng.random() < 0.25 and people:
+    roll = rng.random()
+    if roll < 0.2 and people:
         im = group_scene(rng, people, pool, kai_fonts, sans_fonts)
+    elif roll < 0.45 and people:
+        im = stage_scene(rng, people, kai_fonts, sans_fonts)
     else:
         im = crop(load(pool[rng.integers(len(pool))]), rng)
         f = rng.uniform(*long_side) / max(im.size)
