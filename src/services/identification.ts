@@ -173,7 +173,8 @@ export class IdentificationService {
     const artefact = this.store.artefacts.byId(artefactId);
     if (artefact === undefined) throw new AppError('NOT_FOUND', `Artefact ${artefactId} not found`);
     if (result.classification !== null && artefact.kindSource !== 'UPLOADER' && artefact.kindSource !== 'EDITOR') {
-      this.store.artefacts.update(artefactId, { kind: STORE_KIND[result.kind], kindSource: 'CLASSIFIER', kindConfidence: result.classification.confidence });
+      // The classifier's probability of the kind chosen (lower when faces settled an unsure verdict).
+      this.store.artefacts.update(artefactId, { kind: STORE_KIND[result.kind], kindSource: 'CLASSIFIER', kindConfidence: result.classification.scores[result.kind] });
     }
     const faces = await this.identifyFaces({ artefactId, sourceSha256: artefact.fileSha256, faces: result.faces }, tracer);
     const writes: FieldWrite[] = [];

