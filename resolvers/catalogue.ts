@@ -16,14 +16,8 @@ const THUMBNAIL_PIXELS: Readonly<Record<string, number>> = { S128: 128, S256: 25
 
 const fieldValue = (f: FieldVersion) => ({ ...f, name: f.field, current: f.isCurrent });
 
-interface ArtefactFilterInput {
-  kind?: ArtefactKind | null;
-  batchId?: string | null;
-  categoryId?: string | null;
-  bookId?: string | null;
-  figureId?: string | null;
-  search?: string | null;
-}
+/** The filter as it arrives: the same fields, with global ids. */
+type ArtefactFilterInput = ArtefactFilter;
 
 const toFilter = (f: ArtefactFilterInput | null | undefined): ArtefactFilter => ({
   kind: f?.kind ?? null,

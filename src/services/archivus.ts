@@ -5,7 +5,7 @@ import { askArchivus, MAX_HISTORY_TURNS, type ArchivusInput, type ArtefactKind a
 import type { Artefact, MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
 import { Tracer } from '../tracing/tracer.js';
-import { TraceWriter } from '../tracing/trace-writer.js';
+import type { TraceWriter } from '../tracing/trace-writer.js';
 import { parseInput, trimmed } from './validation.js';
 import { requireViewer, type Viewer } from './viewer.js';
 
@@ -61,7 +61,7 @@ export class ArchivusService {
   constructor(
     private readonly store: Store,
     private readonly llm: LlmInterface,
-    private readonly traces: TraceWriter = new TraceWriter(store.traces),
+    private readonly traces: TraceWriter,
   ) {}
 
   /** The whole answer at once. */

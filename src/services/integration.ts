@@ -8,7 +8,7 @@ import type { Category } from '../store/repositories/categories.js';
 import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import { Tracer } from '../tracing/tracer.js';
-import { TraceWriter } from '../tracing/trace-writer.js';
+import type { TraceWriter } from '../tracing/trace-writer.js';
 import type { ChangeRecorder } from './changes.js';
 import type { Log } from './container.js';
 import type { Events, IntegrationOutcome } from './events.js';
@@ -44,7 +44,7 @@ export class IntegrationService {
     private readonly changes: ChangeRecorder,
     private readonly events: Events,
     private readonly log: Log,
-    private readonly traces: TraceWriter = new TraceWriter(store.traces),
+    private readonly traces: TraceWriter,
   ) {}
 
   /** Marks a vetted artefact of a batch as confirmed, ready for integration. */
