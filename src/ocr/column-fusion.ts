@@ -1,5 +1,7 @@
 import type { CharClassifier } from './ccr-model.js';
 import { cutColumnCells, gapSpans, type Span } from './cells.js';
+import type { CharLm } from './char-lm.js';
+import { decodeColumn, type DecoderWeights } from './column-decoder.js';
 import type { LineFrame } from './crop.js';
 import { CCR_ID, fuseCandidates, keepInserted, type ColumnReader, type FusionWeights } from './fusion.js';
 import type { RgbImage } from './image.js';
@@ -10,6 +12,13 @@ export interface LineReading {
   frame: LineFrame;
   span: Span;
   candidates: Candidate[];
+  /** True where the language model chose a candidate other than the recognisers' first. */
+  byContext: boolean;
+}
+
+/** A character position of a column; `optional` where PP-OCR read nothing and only our classifier looked. */
+export interface ColumnSlot extends LineReading {
+  optional: boolean;
 }
 
 /** A piece of a column as PP-OCR read it: its frame and its characters in reading order. */
@@ -23,19 +32,19 @@ export interface ColumnPiece {
 }
 
 /**
- * Reads each character cell of a column with our classifier as well, and decides per cell:
- * - `fusion`: PP-OCR's and our candidates merged by calibrated weight; in gaps where PP-OCR read
- *   nothing, our reading is added when it is confident enough.
+ * Reads each character cell of a column with our classifier as well and returns every position,
+ * the cells PP-OCR skipped included (as optional slots carrying our candidates):
+ * - `fusion`: PP-OCR's and our candidates merged by calibrated weight;
  * - `ccr`: our candidates alone on the same cells (PP-OCR only segments).
  */
-export const readColumnWithClassifier = async (
+export const classifyColumn = async (
   image: RgbImage,
   pieces: readonly ColumnPiece[],
   classifier: CharClassifier,
   reader: Exclude<ColumnReader, 'ppocr'>,
   weights: FusionWeights,
-): Promise<LineReading[]> => {
-  const out: LineReading[] = [];
+): Promise<ColumnSlot[]> => {
+  const out: ColumnSlot[] = [];
   for (const piece of pieces) {
     const gaps = gapSpans(
       piece.chars.map((c) => c.span),
@@ -46,13 +55,37 @@ export const readColumnWithClassifier = async (
     const ours = (await classifier.classify(cutColumnCells(image, piece.frame, spans, piece.thickness), spans.length)).map((list) =>
       list.map((c): Candidate => ({ char: c.raw, raw: c.raw, score: c.score, models: [CCR_ID] })),
     );
-    const inserted = gaps.map((g, k) => ({ before: g.before, reading: { frame: piece.frame, span: g.span, candidates: ours[piece.chars.length + k]! } }));
+    const inserted = gaps.map((g, k): { before: number; slot: ColumnSlot } => ({
+      before: g.before,
+      slot: { frame: piece.frame, span: g.span, candidates: ours[piece.chars.length + k]!, byContext: false, optional: true },
+    }));
+    const gapsBefore = (i: number): ColumnSlot[] => inserted.filter((g) => g.before === i).map((g) => g.slot);
     piece.chars.forEach((c, i) => {
-      for (const g of inserted) if (g.before === i && keepInserted(g.reading.candidates, weights)) out.push(g.reading);
+      out.push(...gapsBefore(i));
       const mine = ours[i]!;
-      out.push({ ...c, candidates: reader === 'ccr' ? mine : fuseCandidates(c.candidates, mine, weights) });
+      out.push({ ...c, candidates: reader === 'ccr' ? mine : fuseCandidates(c.candidates, mine, weights), optional: false });
     });
-    for (const g of inserted) if (g.before === piece.chars.length && keepInserted(g.reading.candidates, weights)) out.push(g.reading);
+    out.push(...gapsBefore(piece.chars.length));
   }
+  return out;
+};
+
+/** Without a language model: every character's first candidate, and skipped cells where our classifier is sure enough. */
+export const chooseByScore = (slots: readonly ColumnSlot[], weights: FusionWeights): LineReading[] =>
+  slots.filter((s) => !s.optional || keepInserted(s.candidates, weights)).map(({ optional: _, ...reading }) => reading);
+
+/**
+ * With the character language model: the most likely reading of the whole column (column-decoder.ts).
+ * The chosen candidate is put first; the others keep their order.
+ */
+export const chooseInContext = (slots: readonly ColumnSlot[], lm: CharLm, weights: DecoderWeights): LineReading[] => {
+  const picks = decodeColumn(slots, lm, weights);
+  const out: LineReading[] = [];
+  slots.forEach(({ optional: _, ...slot }, i) => {
+    const pick = picks[i]!;
+    if (pick < 0) return;
+    const chosen = slot.candidates[pick]!;
+    out.push({ ...slot, candidates: [chosen, ...slot.candidates.filter((_c, k) => k !== pick)], byContext: pick > 0 });
+  });
   return out;
 };

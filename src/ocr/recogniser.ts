@@ -1,3 +1,4 @@
+import type { CtcContext } from './ctc-context.js';
 import type { RgbImage } from './image.js';
 import type { RecogniserId } from './types.js';
 
@@ -15,6 +16,15 @@ export interface RecognisedChar {
   /** Extent along the line image, as fractions of its width (0 = left edge). */
   start: number;
   end: number;
+  /** True where a language model, not the frame's own best class, decided this character. */
+  byContext?: boolean;
+}
+
+export interface RecognisedLine {
+  /** The reading: in context when a language model was given, else the same as `greedy`. */
+  chars: RecognisedChar[];
+  /** Each frame's best class alone: what detector false alarms are judged on, whatever the context. */
+  greedy: RecognisedChar[];
 }
 
 /**
@@ -25,5 +35,5 @@ export interface Recogniser {
   readonly id: RecogniserId;
   /** Height in pixels the line image should be cut at. */
   readonly lineHeight: number;
-  recognise(line: RgbImage): Promise<RecognisedChar[]>;
+  recognise(line: RgbImage, context?: CtcContext): Promise<RecognisedLine>;
 }

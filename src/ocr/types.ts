@@ -28,13 +28,16 @@ export interface OcrChar {
   raw: string;
   confidence: number;
   /**
-   * Top candidates, best first: PP-OCR's CTC softmax at the character's peak frame, our classifier's
-   * calibrated probabilities on the character's cell, or both merged (see `fusion.ts`).
+   * Top candidates, the chosen one first, the others by score: PP-OCR's CTC softmax at the
+   * character's peak frame, our classifier's calibrated probabilities on the character's cell, or both
+   * merged (see `fusion.ts`). The first has the highest score unless `byContext`.
    */
   candidates: Candidate[];
   box: Quad;
   /** The recogniser whose reading was chosen (the larger share of the chosen candidate's score). */
   model: RecogniserId;
+  /** True where the character language model chose a candidate other than the recognisers' first choice. */
+  byContext: boolean;
 }
 
 export interface OcrLine {

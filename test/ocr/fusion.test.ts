@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CharClassifier } from '../../src/ocr/ccr-model.js';
 import { gapSpans } from '../../src/ocr/cells.js';
-import { readColumnWithClassifier, type ColumnPiece } from '../../src/ocr/column-fusion.js';
+import { chooseByScore, classifyColumn, type ColumnPiece } from '../../src/ocr/column-fusion.js';
 import type { LineFrame } from '../../src/ocr/crop.js';
 import { fuseCandidates, keepInserted, type FusionWeights } from '../../src/ocr/fusion.js';
 import type { RgbImage } from '../../src/ocr/image.js';
@@ -81,7 +81,7 @@ describe('gapSpans', () => {
   });
 });
 
-describe('readColumnWithClassifier', () => {
+describe('classifyColumn and chooseByScore', () => {
   // A white page and a frame along a column 40 px thick: only the cells' positions matter here.
   const page: RgbImage = { width: 60, height: 400, data: new Uint8Array(60 * 400 * 3).fill(255) };
   const frame: LineFrame = { origin: { x: 50, y: 0 }, dx: { x: 0, y: 1 }, dy: { x: -1, y: 0 }, width: 240, height: 40 };
@@ -95,10 +95,10 @@ describe('readColumnWithClassifier', () => {
   const piece: ColumnPiece = {
     frame,
     chars: [
-      { frame, span: span(20), candidates: [pp('日', 0.45), pp('曰', 0.4)] },
-      { frame, span: span(60), candidates: [pp('商', 0.9)] },
+      { frame, span: span(20), candidates: [pp('日', 0.45), pp('曰', 0.4)], byContext: false },
+      { frame, span: span(60), candidates: [pp('商', 0.9)], byContext: false },
       // A skipped character at 100 and at 140.
-      { frame, span: span(180), candidates: [pp('会', 0.8, '会')] },
+      { frame, span: span(180), candidates: [pp('会', 0.8, '会')], byContext: false },
     ],
     text: { start: 0, end: 200 },
     thickness: 40,
@@ -106,13 +106,15 @@ describe('readColumnWithClassifier', () => {
   const answers = [[ours('曰', 0.9)], [ours('育', 0.4)], [ours('會', 0.9)], [ours('勸', 0.8)], [ours('亂', 0.2)]];
 
   it('fuses each of PP-OCR characters and adds confident readings of skipped cells in place', async () => {
-    const read = await readColumnWithClassifier(page, [piece], scripted(answers), 'fusion', weights);
+    const slots = await classifyColumn(page, [piece], scripted(answers), 'fusion', weights);
+    expect(slots.map((s) => s.optional)).toEqual([false, false, true, true, false]);
+    const read = chooseByScore(slots, weights);
     expect(read.map((r) => r.candidates[0]!.char).join('')).toBe('曰商勸會');
     expect(read[2]!.span).toEqual(span(100));
   });
 
   it('reads with our classifier alone on the same cells', async () => {
-    const read = await readColumnWithClassifier(page, [piece], scripted(answers), 'ccr', weights);
+    const read = chooseByScore(await classifyColumn(page, [piece], scripted(answers), 'ccr', weights), weights);
     expect(read.map((r) => r.candidates[0]!.char).join('')).toBe('曰育勸會');
     expect(read.every((r) => r.candidates.every((c) => c.models.includes('ccr-big5-kai')))).toBe(true);
   });

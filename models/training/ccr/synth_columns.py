@@ -1,8 +1,10 @@
 """Synthetic pages of vertical columns (right to left) of Big5 level-1 characters in Kai-style fonts,
 distorted like the training glyphs and laid on one sheet of paper, with a ground truth of one line per
 column. They are the validation data the fusion of PP-OCR and our classifier is calibrated on
-(calibrate-fusion.ts); no real scan is involved. Random characters, not text: no language model helps.
-Usage: /usr/bin/python3 synth_columns.py OUT_DIR [--pages 12] [--seed 7]"""
+(calibrate-fusion.ts); no real scan is involved. By default the characters are random, so no language
+model helps; with --text the columns carry consecutive characters of that file (those outside Big5
+level 1 dropped), for calibrating the weight of the character language model.
+Usage: /usr/bin/python3 synth_columns.py OUT_DIR [--pages 12] [--seed 7] [--text FILE]"""
 import argparse
 import os
 
@@ -19,6 +21,7 @@ p.add_argument('out')
 p.add_argument('--pages', type=int, default=12)
 p.add_argument('--seed', type=int, default=7)
 p.add_argument('--work', default='/tmp/archaive-ccr')
+p.add_argument('--text', default=None)
 args = p.parse_args()
 
 torch.set_num_threads(1)
@@ -32,6 +35,11 @@ if os.path.exists(cache):
 else:
     glyphs, _ = render_all(chars)
 os.makedirs(args.out, exist_ok=True)
+stream = None
+if args.text is not None:
+    index = {c: i for i, c in enumerate(chars)}
+    with open(args.text, encoding='utf-8') as f:
+        stream = np.array([index[c] for c in f.read() if c in index], dtype=np.int64)
 
 for page in range(args.pages):
     cols = int(rng.integers(6, 12))
@@ -43,8 +51,13 @@ for page in range(args.pages):
     width = int(cols * pitch + 2 * size)
     ink_page = np.zeros((height, width), dtype=np.float32)
     lines = []
+    at = int(rng.integers(0, len(stream) - sum(per_col))) if stream is not None else 0
     for c in range(cols):
-        labels = torch.from_numpy(rng.integers(0, len(chars), per_col[c]))
+        if stream is None:
+            labels = torch.from_numpy(rng.integers(0, len(chars), per_col[c]))
+        else:
+            labels = torch.from_numpy(stream[at:at + per_col[c]])
+            at += per_col[c]
         fonts = torch.from_numpy(rng.integers(0, len(FONTS), per_col[c]))
         ink = distort(torch.from_numpy(glyphs[fonts.numpy(), labels.numpy()]).unsqueeze(1).float() / 255, g, neighbours=False)
         ink = F.interpolate(ink, size=(size, size), mode='bilinear', align_corners=False).squeeze(1).numpy()

@@ -1,0 +1,78 @@
+import type { CharLm } from './char-lm.js';
+import type { Candidate } from './types.js';
+
+/** One character position of a column, as the recognisers saw it. */
+export interface Slot {
+  /** Best first, with scores that act as probabilities (calibrated or softmax). */
+  candidates: readonly Candidate[];
+  /** A cell where the line recogniser read nothing: the decoder may leave it empty. */
+  optional: boolean;
+}
+
+export interface DecoderWeights {
+  /** Weight of the language model's log probability against the recognisers' log scores. */
+  lm: number;
+  /**
+   * Added for every character read, so that the language model's cost per character (about its
+   * entropy) does not by itself argue against reading an optional cell.
+   */
+  charBonus: number;
+  /** Log score of leaving an optional cell empty: a character must do better to be read there. */
+  skipLogP: number;
+}
+
+/** Chosen with the CTC weights (ctc-context.ts) on the same synthetic pages, never on a real scan. */
+export const defaultDecoderWeights: DecoderWeights = { lm: 0.5, charBonus: 3, skipLogP: Math.log(0.3) };
+
+/** Candidates scored lower than this are treated as this unlikely (the recognisers' floor). */
+const MIN_SCORE = 1e-4;
+
+interface State {
+  char: string | null;
+  score: number;
+  /** Choices so far, most recent first: a candidate index, or -1 for an empty optional cell. */
+  choices: Choice | null;
+}
+
+interface Choice {
+  pick: number;
+  before: Choice | null;
+}
+
+/**
+ * Reads a column as the most likely sequence of candidates under the recognisers' scores and the
+ * character bigram model: exact Viterbi over (last character read) states, where optional cells may
+ * be skipped. Returns, per slot, the index of the chosen candidate or -1 where the cell is left empty.
+ */
+export const decodeColumn = (slots: readonly Slot[], lm: CharLm, weights: DecoderWeights): number[] => {
+  let states: State[] = [{ char: null, score: 0, choices: null }];
+  for (const slot of slots) {
+    const next: State[] = slot.optional ? states.map((s) => ({ ...s, score: s.score + weights.skipLogP, choices: { pick: -1, before: s.choices } })) : [];
+    slot.candidates.forEach((candidate, pick) => {
+      const visual = Math.log(Math.max(MIN_SCORE, candidate.score)) + weights.charBonus;
+      let best: State | undefined;
+      for (const s of states) {
+        const score = s.score + visual + weights.lm * lm.logP(s.char, candidate.char);
+        if (best === undefined || score > best.score) best = { char: candidate.char, score, choices: { pick, before: s.choices } };
+      }
+      if (best !== undefined) next.push(best);
+    });
+    // A slot without candidates is passed over as it stands.
+    if (next.length === 0) states = states.map((s) => ({ ...s, choices: { pick: -1, before: s.choices } }));
+    else states = mergeByChar(next);
+  }
+  const best = states.reduce((a, b) => (b.score > a.score ? b : a));
+  const picks: number[] = [];
+  for (let c = best.choices; c !== null; c = c.before) picks.push(c.pick);
+  return picks.reverse();
+};
+
+/** Only the best state per last character matters to a bigram model. */
+const mergeByChar = (states: State[]): State[] => {
+  const best = new Map<string | null, State>();
+  for (const s of states) {
+    const at = best.get(s.char);
+    if (at === undefined || s.score > at.score) best.set(s.char, s);
+  }
+  return [...best.values()];
+};
