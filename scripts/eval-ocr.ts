@@ -3,9 +3,10 @@
  * reading order. Prints the per-line comparison, then as the last line:
  *   CER=<edit distance / reference length over the concatenated lines> chars=<reference length> ms=<per page>
  * Lines the engine marks as notes are left out (ground truths leave marginal notes out).
- * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] (default: the engine's, ppocr)
+ * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] [--no-context]
  *   --recogniser: how columns are read: PP-OCRv4 alone, our character classifier alone on PP-OCR's
- *   character cells, or both fused (default).
+ *   character cells, or both fused (the engine's default).
+ *   --no-context: without the character language model (each character by its recognisers' scores).
  */
 import { readFile } from 'node:fs/promises';
 import { collectingTracer } from '../src/tracing/tracer.js';
@@ -17,12 +18,14 @@ import { sharedOcrModels } from '../src/ocr/models.js';
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Math.max(1, Number(args.splice(runsAt, 2)[1])) : 3;
+const noContextAt = args.indexOf('--no-context');
+const context = noContextAt >= 0 ? (args.splice(noContextAt, 1), null) : defaultOcrOptions.context;
 const readerAt = args.indexOf('--recogniser');
 const reader = readerAt >= 0 ? args.splice(readerAt, 2)[1] : defaultOcrOptions.columnReader;
 const isReader = (s: string | undefined): s is ColumnReader => s === 'fusion' || s === 'ppocr' || s === 'ccr';
 const [imagePath, gtPath] = args;
 if (imagePath === undefined || gtPath === undefined || !isReader(reader)) {
-  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr]');
+  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr] [--no-context]');
   process.exit(2);
 }
 
@@ -33,7 +36,8 @@ if (reader !== 'ppocr' && models.characters === null) {
   console.error('our character classifier (models/ccr/) is not installed');
   process.exit(1);
 }
-const engine = createOcrEngine(models, { ...defaultOcrOptions, columnReader: reader });
+if (context !== null && models.languageModel === null) console.error('the character language model (models/lm/) is not installed: reading without it');
+const engine = createOcrEngine(models, { ...defaultOcrOptions, columnReader: reader, context });
 
 // The first run also warms the sessions; the time reported is the median of the runs after it.
 const { tracer, reports } = collectingTracer();
@@ -48,7 +52,7 @@ times.sort((a, b) => a - b);
 const ms = times[times.length >> 1]!;
 
 for (const r of reports) console.log(`  [${r.source}] ${r.message}${r.durationMs === null ? '' : ` ${r.durationMs.toFixed(0)} ms`} ${JSON.stringify(r.data ?? {})}`);
-console.log(`recogniser ${reader}`);
+console.log(`recogniser ${reader}, ${context === null ? 'no language model' : 'in context (language model)'}`);
 console.log(`page ${page.width}x${page.height} orientation=${page.orientation} rotation=${page.rotation} lines=${page.lines.length} reason=${page.reason ?? '-'}`);
 const compared = page.lines.filter((l) => l.kind !== 'note');
 for (const note of page.lines.filter((l) => l.kind === 'note')) console.log(`note (not scored): ${note.text}`);

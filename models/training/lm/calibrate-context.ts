@@ -28,7 +28,7 @@ const grid: { label: string; context: ContextWeights }[] = [];
 // Two coarser grids came first (ctc.lm 0–1, ctc share 0.75–2, slots.lm 0–0.75, slots share 1–1.5): the
 // language model helped most with a larger bonus in CTC decoding and a light weight among candidates.
 for (const ctcLm of [0.3, 0.6, 1]) {
-  for (const ctcShare of [1.5, 2, 2.5, 3]) {
+  for (const ctcShare of [1.5, 2, 2.5, 3, 4]) {
     for (const slotLm of [0.25, 0.5]) {
       for (const slotShare of [1]) {
         const ctc = { lm: ctcLm, charBonus: ctcShare * NATS_PER_CHAR * ctcLm, beam: 8 };
