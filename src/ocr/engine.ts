@@ -175,7 +175,7 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
   // Columns are read in context: handwritten minutes are where greedy decoding loses most.
   const lm = models.languageModel;
   const columnContext: CtcContext | undefined =
-    options.context?.ctc == null || lm === null ? undefined : { lm, weights: options.context.ctc, toChar: traditionalChar };
+    options.context === null || options.context.ctc === null || lm === null ? undefined : { lm, weights: options.context.ctc, toChar: traditionalChar };
 
   const readLine = async (image: RgbImage, line: LayoutLine): Promise<ReadPiece[]> => {
     const pieces: ReadPiece[] = [];
@@ -332,7 +332,12 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
         }
         return out;
       },
-      (ls) => ({ lines: ls.length, chars: ls.reduce((s, l) => s + l.chars.length, 0), dropped: layout.lines.length - ls.length }),
+      (ls) => ({
+        lines: ls.length,
+        chars: ls.reduce((s, l) => s + l.chars.length, 0),
+        byContext: ls.reduce((s, l) => s + l.chars.filter((c) => c.byContext).length, 0),
+        dropped: layout.lines.length - ls.length,
+      }),
     );
     if (lines.length === 0) return emptyPage(page, 'no-text-found');
     const text = lines.map((l) => l.text).join('\n');
