@@ -3,10 +3,15 @@ distorted like the training glyphs and laid on one sheet of paper, with a ground
 column. They are the validation data the fusion of PP-OCR and our classifier is calibrated on
 (calibrate-fusion.ts); no real scan is involved. By default the characters are random, so no language
 model helps; with --text the columns carry consecutive characters of that file (those outside Big5
-level 1 dropped), for calibrating the weight of the character language model.
-Usage: /usr/bin/python3 synth_columns.py OUT_DIR [--pages 12] [--seed 7] [--text FILE]"""
+level 1 dropped), for calibrating the weight of the character language model. With --held-out-fonts the
+characters are drawn in fonts that neither recogniser was trained on (handwriting-like Google Fonts from
+npm @fontsource, fetched with npm pack), so that the pages are as foreign to our classifier as real
+handwriting is; characters those fonts lack are left out of the text.
+Usage: /usr/bin/python3 synth_columns.py OUT_DIR [--pages 12] [--seed 7] [--text FILE] [--held-out-fonts]"""
 import argparse
+import glob
 import os
+import subprocess
 
 import numpy as np
 import torch
@@ -14,7 +19,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from augment import OUT, distort
-from glyphs import FONTS, big5_level1, render_all
+from glyphs import big5_level1, render_all
 
 p = argparse.ArgumentParser()
 p.add_argument('out')
@@ -22,24 +27,41 @@ p.add_argument('--pages', type=int, default=12)
 p.add_argument('--seed', type=int, default=7)
 p.add_argument('--work', default='/tmp/archaive-ccr')
 p.add_argument('--text', default=None)
+p.add_argument('--held-out-fonts', action='store_true')
 args = p.parse_args()
 
 torch.set_num_threads(1)
 g = torch.Generator().manual_seed(args.seed)
 rng = np.random.default_rng(args.seed)
 chars = big5_level1()
-cache = os.path.join(args.work, 'glyphs48.npz')
-if os.path.exists(cache):
-    z = np.load(cache)
-    glyphs = z['glyphs']
+# Handwriting-like fonts (SIL OFL 1.1) that no training run uses: (npm package, version, weight).
+HELD_OUT = [('klee-one', '5.3.0', 400), ('zen-kurenaido', '5.3.0', 400)]
+if args.held_out_fonts:
+    font_dir = os.path.join(args.work, 'fonts')
+    os.makedirs(font_dir, exist_ok=True)
+    entries = []
+    for name, version, weight in HELD_OUT:
+        folder = os.path.join(font_dir, f'fontsource-{name}-{version}')
+        if not os.path.isdir(folder):
+            subprocess.run(f'npm pack @fontsource/{name}@{version} >/dev/null && mkdir -p {folder} && tar xzf fontsource-{name}-{version}.tgz -C {folder}',
+                           shell=True, check=True, cwd=font_dir)
+        entries.append((sorted(glob.glob(os.path.join(folder, 'package', 'files', f'{name}-[0-9]*-{weight}-normal.woff'))), 0))
+    glyphs, have = render_all(chars, fonts=entries, log=print)
 else:
-    glyphs, _ = render_all(chars)
+    cache = os.path.join(args.work, 'glyphs48.npz')
+    if os.path.exists(cache):
+        z = np.load(cache)
+        glyphs = z['glyphs']
+    else:
+        glyphs, _ = render_all(chars)
+    have = np.ones(glyphs.shape[:2], dtype=bool)
+n_fonts = glyphs.shape[0]
 os.makedirs(args.out, exist_ok=True)
 stream = None
 if args.text is not None:
     index = {c: i for i, c in enumerate(chars)}
     with open(args.text, encoding='utf-8') as f:
-        stream = np.array([index[c] for c in f.read() if c in index], dtype=np.int64)
+        stream = np.array([index[c] for c in f.read() if c in index and have[:, index[c]].any()], dtype=np.int64)
 
 for page in range(args.pages):
     cols = int(rng.integers(6, 12))
@@ -54,11 +76,12 @@ for page in range(args.pages):
     at = int(rng.integers(0, len(stream) - sum(per_col))) if stream is not None else 0
     for c in range(cols):
         if stream is None:
-            labels = torch.from_numpy(rng.integers(0, len(chars), per_col[c]))
+            labels = torch.from_numpy(rng.choice(np.flatnonzero(have.any(0)), per_col[c]))
         else:
             labels = torch.from_numpy(stream[at:at + per_col[c]])
             at += per_col[c]
-        fonts = torch.from_numpy(rng.integers(0, len(FONTS), per_col[c]))
+        # A font that has the character (each character of the random stream is drawn from covered ones).
+        fonts = torch.tensor([int(rng.choice(np.flatnonzero(have[:, k]))) for k in labels.tolist()], dtype=torch.long)
         ink = distort(torch.from_numpy(glyphs[fonts.numpy(), labels.numpy()]).unsqueeze(1).float() / 255, g, neighbours=False)
         ink = F.interpolate(ink, size=(size, size), mode='bilinear', align_corners=False).squeeze(1).numpy()
         x = int(width - size - (c + 1) * pitch + (pitch - size) / 2 + rng.normal(0, size * 0.04))

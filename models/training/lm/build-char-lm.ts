@@ -108,9 +108,9 @@ for (const [key, count] of bigram) {
   const [v, w] = [...key] as [string, string];
   const vi = index.get(v)!;
   const wi = index.get(w)!;
-  context[vi] += count;
-  followers[vi]++;
-  leftContexts[wi]++;
+  context[vi] = context[vi]! + count;
+  followers[vi] = followers[vi]! + 1;
+  leftContexts[wi] = leftContexts[wi]! + 1;
 }
 const bigramTypes = bigram.size;
 // Continuation unigram, mixed with the plain one so characters seen only at run starts keep some mass.

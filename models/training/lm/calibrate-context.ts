@@ -1,14 +1,15 @@
 /**
  * Chooses the language model's weights (src/ocr/ctc-context.ts for CTC decoding, column-decoder.ts for
- * the choice among candidates) on synthetic column pages of real text that the language model never
- * saw (ccr/synth_columns.py --text, fed by locale_text.py), never on a real scan. Prints the CER of
- * every combination for PP-OCR alone and for the fusion, the readings without the language model for
- * comparison, and the best combination last.
+ * the choice among candidates) and, with them, PP-OCR's weight in the fusion (fusion.ts), on synthetic
+ * column pages of real text that the language model never saw, drawn in fonts that neither recogniser
+ * was trained on (ccr/synth_columns.py --text FILE --held-out-fonts, FILE from locale_text.py), never on
+ * a real scan. Prints the CER of every combination for PP-OCR alone and for the fusion, the readings
+ * without the language model for comparison, and the best combination last.
  * Usage: npx tsx models/training/lm/calibrate-context.ts DIR
  */
 import { loadCalibrationPages, memoisedOcrModels, pagesCer } from '../calibration-pages.js';
 import { defaultOcrOptions, type ContextWeights } from '../../../src/ocr/engine.js';
-import type { ColumnReader } from '../../../src/ocr/fusion.js';
+import { defaultFusionWeights, type ColumnReader, type FusionWeights } from '../../../src/ocr/fusion.js';
 
 const dir = process.argv[2];
 if (dir === undefined) {
@@ -39,14 +40,19 @@ for (const ctcLm of [0.3, 0.6, 1]) {
   }
 }
 
-let best = { reader: 'ppocr' as ColumnReader, label: '', cer: Infinity };
-for (const columnReader of ['ppocr', 'fusion'] as const) {
-  const alone = await pagesCer(models, pages, { ...defaultOcrOptions, columnReader, context: null });
-  console.log(`${columnReader} without the language model CER=${alone.toFixed(4)}`);
+const readers: { reader: ColumnReader; fusion: FusionWeights }[] = [
+  { reader: 'ppocr', fusion: defaultFusionWeights },
+  ...[0.5, 0.65, 0.8].map((ppOcr) => ({ reader: 'fusion' as const, fusion: { ...defaultFusionWeights, ppOcr } })),
+];
+let best = { reader: '', label: '', cer: Infinity };
+for (const { reader: columnReader, fusion } of readers) {
+  const reader = columnReader === 'fusion' ? `fusion(ppOcr=${fusion.ppOcr})` : columnReader;
+  const alone = await pagesCer(models, pages, { ...defaultOcrOptions, columnReader, fusion, context: null });
+  console.log(`${reader} without the language model CER=${alone.toFixed(4)}`);
   for (const { label, context } of grid) {
-    const cer = await pagesCer(models, pages, { ...defaultOcrOptions, columnReader, context });
-    console.log(`${columnReader} ${label} CER=${cer.toFixed(4)}`);
-    if (cer < best.cer) best = { reader: columnReader, label, cer };
+    const cer = await pagesCer(models, pages, { ...defaultOcrOptions, columnReader, fusion, context });
+    console.log(`${reader} ${label} CER=${cer.toFixed(4)}`);
+    if (cer < best.cer) best = { reader, label, cer };
   }
 }
 console.log(`best ${JSON.stringify(best)}`);
