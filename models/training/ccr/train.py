@@ -36,6 +36,7 @@ p.add_argument('--steps', type=int, default=12000)
 p.add_argument('--batch', type=int, default=128)
 p.add_argument('--lr', type=float, default=0.004)
 p.add_argument('--seed', type=int, default=20261126)
+p.add_argument('--val-seed', type=int, default=None, help='seed of the validation sets (default: --seed), so a run with new training draws keeps the same validation cells')
 p.add_argument('--max-minutes', type=float, default=60, help='stop early (and export) after this wall time')
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--export-every', type=int, default=2000)
@@ -112,11 +113,12 @@ def sample_brush(n, g):
 
 
 # Fixed synthetic validation set: 2 per class on average, its own seed, the original 8 Kai fonts.
-gv = torch.Generator().manual_seed(args.seed + 1)
+val_seed = args.seed if args.val_seed is None else args.val_seed
+gv = torch.Generator().manual_seed(val_seed + 1)
 val = [sample(500, gv, kai8_lists) for _ in range(22)]
 val_brush = None
 if brush_classes:
-    gb = torch.Generator().manual_seed(args.seed + 2)
+    gb = torch.Generator().manual_seed(val_seed + 2)
     val_brush = [sample_brush(500, gb) for _ in range(22)]
 
 model = CharNet(len(chars))
@@ -196,7 +198,7 @@ def export(step):
         f.write('\n'.join(chars) + '\n')
     sha = hashlib.sha256(open(path, 'rb').read()).hexdigest()
     meta = {
-        'step': step, 'steps': args.steps, 'batch': args.batch, 'seed': args.seed, 'lr': args.lr,
+        'step': step, 'steps': args.steps, 'batch': args.batch, 'seed': args.seed, 'val_seed': val_seed, 'lr': args.lr,
         'minutes': round((time.time() - t0) / 60, 1), 'classes': len(chars), 'input': [1, 32, 32],
         'fonts': font_labels,
         **sets,
