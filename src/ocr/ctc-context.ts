@@ -1,6 +1,6 @@
 import type { CharLm } from './char-lm.js';
-import type { CtcOutput } from './ctc.js';
-import type { RawCandidate, RecognisedChar } from './recogniser.js';
+import { runExtent, topK, type CtcOutput } from './ctc.js';
+import type { RecognisedChar } from './recogniser.js';
 
 export interface CtcContextWeights {
   /** Weight of the language model's log probability against the CTC log probability. */
@@ -75,18 +75,6 @@ const frameChars = (row: Float32Array, alphabet: readonly string[], toChar: (raw
   return new Map([...out.entries()].sort((a, b) => b[1].p - a[1].p).slice(0, FRAME_CHARS));
 };
 
-const topCandidates = (row: Float32Array, alphabet: readonly string[], k: number): RawCandidate[] => {
-  const best: RawCandidate[] = [];
-  for (let c = 1; c < row.length; c++) {
-    const score = row[c]!;
-    if (best.length === k && score <= best[k - 1]!.score) continue;
-    best.push({ raw: alphabet[c] ?? '', score });
-    best.sort((a, b) => b.score - a.score);
-    if (best.length > k) best.pop();
-  }
-  return best;
-};
-
 /**
  * CTC prefix beam search with the character language model (shallow fusion). Greedy decoding drops a
  * character whose frames the blank wins even when the character is plainly second (勸 at 0.09 beside
@@ -139,13 +127,10 @@ export const decodeCtcInContext = (out: CtcOutput, alphabet: readonly string[], 
   const best = [...beams.values()].reduce((a, b) => (total(b) > total(a) ? b : a));
   const runs = best.runs;
   return runs.map((r, i) => {
-    const before = runs[i - 1];
-    const after = runs[i + 1];
-    const width = r.last - r.first + 1;
-    const startFrame = before === undefined ? Math.max(0, r.first - width / 2) : (before.last + 1 + r.first) / 2;
-    const endFrame = after === undefined ? Math.min(frames, r.last + 1 + width / 2) : (r.last + 1 + after.first) / 2;
     const row = out.probs.subarray(r.peak * out.classes, (r.peak + 1) * out.classes);
-    const others = topCandidates(row, alphabet, candidates).filter((c) => toChar(c.raw) !== r.char);
+    const others = topK(row, candidates, 0)
+      .map(({ index, score }) => ({ raw: alphabet[index] ?? '', score }))
+      .filter((c) => toChar(c.raw) !== r.char);
     const argmax = row.reduce((best, p, c) => (p > row[best]! ? c : best), 0);
     return {
       raw: r.raw,
@@ -153,8 +138,7 @@ export const decodeCtcInContext = (out: CtcOutput, alphabet: readonly string[], 
       byContext: argmax === 0 || toChar(alphabet[argmax] ?? '') !== r.char,
       confidence: Math.min(1, r.peakP),
       candidates: [{ raw: r.raw, score: Math.min(1, r.peakP) }, ...others].slice(0, candidates),
-      start: startFrame / frames,
-      end: endFrame / frames,
+      ...runExtent(runs, i, frames),
     };
   });
 };

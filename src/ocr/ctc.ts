@@ -7,7 +7,8 @@ export interface CtcOutput {
   classes: number;
 }
 
-const topK = (row: Float32Array, k: number, skip: number): { index: number; score: number }[] => {
+/** The k most likely classes of one frame, best first, `skip` (the blank) left out. */
+export const topK = (row: Float32Array, k: number, skip: number): { index: number; score: number }[] => {
   const best: { index: number; score: number }[] = [];
   for (let i = 0; i < row.length; i++) {
     if (i === skip) continue;
@@ -55,19 +56,27 @@ export const decodeCtc = (out: CtcOutput, alphabet: readonly string[], validFram
     prev = cls;
   }
   return runs.map((r, i) => {
-    const before = runs[i - 1];
-    const after = runs[i + 1];
-    const width = r.last - r.first + 1;
-    const startFrame = before === undefined ? Math.max(0, r.first - width / 2) : (before.last + 1 + r.first) / 2;
-    const endFrame = after === undefined ? Math.min(frames, r.last + 1 + width / 2) : (r.last + 1 + after.first) / 2;
     const row = out.probs.subarray(r.peak * out.classes, (r.peak + 1) * out.classes);
     const top: RawCandidate[] = topK(row, candidates, 0).map(({ index, score }) => ({ raw: alphabet[index] ?? '', score }));
     return {
       raw: alphabet[r.cls] ?? '',
       confidence: r.peakScore,
       candidates: top,
-      start: startFrame / frames,
-      end: endFrame / frames,
+      ...runExtent(runs, i, frames),
     };
   });
+};
+
+/**
+ * Where the i-th of a line's characters lies, as fractions of the line: its frames, reaching halfway
+ * into the gaps on either side (half its width beyond the first and last characters).
+ */
+export const runExtent = (runs: readonly { first: number; last: number }[], i: number, frames: number): { start: number; end: number } => {
+  const r = runs[i]!;
+  const before = runs[i - 1];
+  const after = runs[i + 1];
+  const width = r.last - r.first + 1;
+  const startFrame = before === undefined ? Math.max(0, r.first - width / 2) : (before.last + 1 + r.first) / 2;
+  const endFrame = after === undefined ? Math.min(frames, r.last + 1 + width / 2) : (r.last + 1 + after.first) / 2;
+  return { start: startFrame / frames, end: endFrame / frames };
 };
