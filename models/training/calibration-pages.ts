@@ -19,7 +19,7 @@ export interface CalibrationPage {
   reference: string;
 }
 
-export const loadCalibrationPages = async (dir: string): Promise<CalibrationPage[]> => {
+const loadCalibrationPages = async (dir: string): Promise<CalibrationPage[]> => {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort();
   return Promise.all(
     names.map(async (f) => ({
@@ -45,7 +45,7 @@ const memoSession = (session: ort.InferenceSession): ort.InferenceSession => {
 };
 
 /** The packaged models with memoised outputs; our classifier and the language model are required. */
-export const memoisedOcrModels = async (): Promise<OcrModels> => {
+const memoisedOcrModels = async (): Promise<OcrModels> => {
   const loaded = await sharedOcrModels();
   if (loaded.characters === null) throw new Error('our classifier (models/ccr) is not installed');
   if (loaded.languageModel === null) throw new Error('the character language model (models/lm) is not installed');
@@ -79,4 +79,16 @@ export const pagesCer = async (models: OcrModels, pages: readonly CalibrationPag
     length += referenceLength(page.reference);
   }
   return errors / length;
+};
+
+/** What a calibration script starts with: the pages of the folder named on its command line, and the memoised models. */
+export const calibrationSetup = async (script: string): Promise<{ pages: CalibrationPage[]; models: OcrModels }> => {
+  const dir = process.argv[2];
+  if (dir === undefined) {
+    console.error(`usage: npx tsx ${script} DIR`);
+    process.exit(2);
+  }
+  const pages = await loadCalibrationPages(dir);
+  console.log(`${pages.length} pages`);
+  return { pages, models: await memoisedOcrModels() };
 };

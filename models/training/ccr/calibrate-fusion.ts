@@ -5,20 +5,13 @@
  * memoised by input, so every pair after the first costs only the engine's own pre- and post-processing.
  * Usage: npx tsx models/training/ccr/calibrate-fusion.ts DIR   (DIR holds page-NN.jpg + page-NN.gt.txt)
  */
-import { loadCalibrationPages, memoisedOcrModels, pagesCer } from '../calibration-pages.js';
+import { calibrationSetup, pagesCer } from '../calibration-pages.js';
 import { defaultOcrOptions, type OcrOptions } from '../../../src/ocr/engine.js';
 
-const dir = process.argv[2];
-if (dir === undefined) {
-  console.error('usage: npx tsx models/training/ccr/calibrate-fusion.ts DIR');
-  process.exit(2);
-}
-const pages = await loadCalibrationPages(dir);
-const models = await memoisedOcrModels();
+const { pages, models } = await calibrationSetup('models/training/ccr/calibrate-fusion.ts');
 // Character by character, as the fusion weights were chosen before the language model existed.
 const cer = (options: OcrOptions): Promise<number> => pagesCer(models, pages, { ...options, context: null });
 
-console.log(`${pages.length} pages`);
 console.log(`ppocr CER=${(await cer({ ...defaultOcrOptions, columnReader: 'ppocr' })).toFixed(4)}`);
 const insertMins = [0.3, 0.5, 0.7, 0.9, 1.01];
 console.log(`ccr   CER=${(await cer({ ...defaultOcrOptions, columnReader: 'ccr', fusion: { ppOcr: 0, insertMin: 0.5 } })).toFixed(4)} (insertMin 0.5)`);

@@ -7,18 +7,11 @@
  * without the language model for comparison, and the best combination last.
  * Usage: npx tsx models/training/lm/calibrate-context.ts DIR
  */
-import { loadCalibrationPages, memoisedOcrModels, pagesCer } from '../calibration-pages.js';
+import { calibrationSetup, pagesCer } from '../calibration-pages.js';
 import { defaultOcrOptions, type ContextWeights } from '../../../src/ocr/engine.js';
 import { defaultFusionWeights, type ColumnReader, type FusionWeights } from '../../../src/ocr/fusion.js';
 
-const dir = process.argv[2];
-if (dir === undefined) {
-  console.error('usage: npx tsx models/training/lm/calibrate-context.ts DIR');
-  process.exit(2);
-}
-const pages = await loadCalibrationPages(dir);
-const models = await memoisedOcrModels();
-console.log(`${pages.length} pages`);
+const { pages, models } = await calibrationSetup('models/training/lm/calibrate-context.ts');
 
 /**
  * The language model costs about 5.4 nats a character on the held-out text (6 is used as the unit);
