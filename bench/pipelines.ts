@@ -1,5 +1,5 @@
 /**
- * npm run bench:pipelines [-- --runs N] [--given] — each sample in ../shared/samples through one worker and
+ * npm run bench:pipelines [-- --runs N] [--given] — each sample in test/fixtures/samples through one worker and
  * through a pool of two: per-artefact time (p50, p95) and the steps' median times, the pool's
  * speed-up on the same workload, model load time per worker and peak RSS. Prints a table and
  * appends it with the machine and date to bench/RESULTS.md under "## Pipelines".
@@ -17,7 +17,7 @@ import { createArtefactPool } from '../src/pool/artefact-pool.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, given: { type: 'boolean', default: false } } });
 const runs = Math.max(1, Number(values.runs));
-const samplesDir = path.resolve(process.cwd(), '../shared/samples');
+const samplesDir = path.resolve(process.cwd(), 'test/fixtures/samples');
 const SAMPLES: { file: string; kind: ArtefactKind }[] = [
   { file: 'panel-photo.png', kind: 'hf' },
   { file: 'group-photo.png', kind: 'hf' },

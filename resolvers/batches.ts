@@ -4,7 +4,7 @@ import type { ArtefactKind } from '../src/store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
 import type { IncomingFile } from '../src/services/batches.js';
 import { ImportProcessor, type BatchProgressEvent } from '../src/services/import-processor.js';
-import { requireViewer } from '../src/services/viewer.js';
+import { requireViewer } from '../src/auth/viewer.js';
 import { artefactConnection } from './catalogue.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';

@@ -5,7 +5,7 @@ import type { Category, CategoryMembership } from '../src/store/repositories/cat
 import type { Face, Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
 import { TOPICS } from '../src/services/events.js';
-import { requireViewer } from '../src/services/viewer.js';
+import { requireViewer } from '../src/auth/viewer.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, toGlobalId, type NodeType } from './ids.js';

@@ -1,7 +1,7 @@
 import type { ClientInfo } from '../src/services/auth.js';
 import type { Services } from '../src/services/container.js';
 import type { Loaders } from '../src/services/loaders.js';
-import type { Viewer } from '../src/services/viewer.js';
+import type { Viewer } from '../src/auth/viewer.js';
 
 /** Sets and clears the browser's session cookies; absent for subscriptions (no HTTP response). */
 export interface SessionCookies {

@@ -2,7 +2,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { notFound } from '../src/errors.js';
 import type { ArchivusChunk, ChatRequest } from '../src/services/archivus.js';
 import { TOPICS, type IntegrationProgress } from '../src/services/events.js';
-import { requireViewer } from '../src/services/viewer.js';
+import { requireViewer } from '../src/auth/viewer.js';
 import type { Context } from './context.js';
 import { localId } from './ids.js';
 

@@ -1,5 +1,5 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import { requireViewer } from '../src/services/viewer.js';
+import { requireViewer } from '../src/auth/viewer.js';
 import type { Context } from './context.js';
 import { parseGlobalId } from './ids.js';
 

@@ -1,7 +1,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import type { TraceLevel } from '../src/tracing/tracer.js';
 import type { Trace } from '../src/store/repositories/traces.js';
-import { requireViewer } from '../src/services/viewer.js';
+import { requireViewer } from '../src/auth/viewer.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { optionalLocalId, toGlobalId } from './ids.js';

@@ -2,7 +2,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { AppError } from '../src/errors.js';
 import type { AuditEntry } from '../src/store/repositories/audit.js';
 import type { Role, User } from '../src/store/repositories/users.js';
-import { hasRole, requireViewer, type Viewer } from '../src/services/viewer.js';
+import { hasRole, requireViewer, type Viewer } from '../src/auth/viewer.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, parseGlobalId, toGlobalId, type NodeType } from './ids.js';

@@ -66,7 +66,7 @@ const main = async (): Promise<void> => {
   const embedder = await loadFaceEmbedder(await store.path(FACE_EMBEDDER_MODEL));
   const demoDir = findPackageDir('@vladmandic/face-api');
   if (demoDir === undefined) throw new Error('@vladmandic/face-api is not installed (npm install)');
-  const samples = path.resolve(process.cwd(), '../shared/samples');
+  const samples = path.resolve(process.cwd(), 'test/fixtures/samples');
   const photos = [
     ...[1, 2, 3, 4, 5, 6].map((i) => path.join(demoDir, 'demo', `sample${i}.jpg`)),
     path.join(samples, 'panel-photo.png'),

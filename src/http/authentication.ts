@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../services/container.js';
-import type { Viewer } from '../services/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { SessionCookies } from '../../resolvers/context.js';
 
 export const SESSION_COOKIE = 'archaive_session';

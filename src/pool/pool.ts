@@ -98,7 +98,7 @@ export class WorkerPool<P, R> {
     }
   }
 
-  /** Waits for running and queued tasks, then stops the threads (never destroy(): see FINDINGS). */
+  /** Waits for running and queued tasks, then stops the threads (never destroy(): aborting a thread inside onnxruntime kills the whole process with SIGABRT). */
   async close(): Promise<void> {
     await this.piscina.close();
   }

@@ -6,8 +6,8 @@ import type { Artefact, MetadataField } from '../store/repositories/artefacts.js
 import type { Store } from '../store/store.js';
 import { Tracer } from '../tracing/tracer.js';
 import type { TraceWriter } from '../tracing/trace-writer.js';
-import { parseInput, trimmed } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { parseInput, trimmed } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 export const QUESTION_MAX_CHARS = 2000;
 export const TURN_MAX_CHARS = 4000;

@@ -3,8 +3,8 @@ import { notFound } from '../errors.js';
 import { isMetadataField, type Artefact, type MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
-import { parseInput, trimmed } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { parseInput, trimmed } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 const editSchema = z.object({
   name: trimmed(1, 200).optional(),

@@ -5,10 +5,10 @@ import type { Session } from '../store/repositories/sessions.js';
 import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
-import type { Mailer } from './mailer.js';
-import { decoyPasswordHash, verifyPassword } from './passwords.js';
-import { MinuteRateLimiter } from './rate-limiter.js';
-import type { Viewer } from './viewer.js';
+import type { Mailer } from '../mail/mailer.js';
+import { decoyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import { MinuteRateLimiter } from '../auth/rate-limiter.js';
+import type { Viewer } from '../auth/viewer.js';
 
 export interface ClientInfo {
   ip: string | null;

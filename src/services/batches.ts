@@ -5,8 +5,8 @@ import type { Batch } from '../store/repositories/batches.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
 import type { ImportProcessor } from './import-processor.js';
-import { parseInput, trimmed } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { parseInput, trimmed } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 /** One uploaded file, received only when its turn comes (uploads arrive in order on one stream). */
 export type IncomingFile = () => Promise<{ filename: string; data: Buffer } | { filename: string; error: AppError }>;

@@ -4,7 +4,7 @@ import type { Category, CategoryMembership } from '../store/repositories/categor
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { Page, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
-import type { ReadCache } from './read-cache.js';
+import type { ReadCache } from '../cache/read-cache.js';
 
 type Ids = readonly string[];
 

@@ -1,7 +1,7 @@
 import type { User } from '../store/repositories/users.js';
 import type { AuditService } from './audit.js';
 import type { ChangeKind, EntityType, Events } from './events.js';
-import type { CacheTable, ReadCache } from './read-cache.js';
+import type { CacheTable, ReadCache } from '../cache/read-cache.js';
 
 /**
  * What every catalogue write does afterwards, in one place: the audit entry, dropping the cached

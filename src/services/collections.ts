@@ -4,8 +4,8 @@ import type { Book } from '../store/repositories/books.js';
 import type { Category } from '../store/repositories/categories.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
-import { parseInput, trimmed, uniquely } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { parseInput, trimmed, uniquely } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 const categorySchema = z.object({ name: trimmed(1, 120), description: trimmed(0, 2000).nullable().optional() });
 const categoryEditSchema = categorySchema.partial();

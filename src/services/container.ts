@@ -14,8 +14,8 @@ import { Events } from './events.js';
 import { FigureService } from './figures.js';
 import { ImportProcessor, type ArtefactPipeline } from './import-processor.js';
 import { IntegrationService } from './integration.js';
-import { Mailer } from './mailer.js';
-import { ReadCache } from './read-cache.js';
+import { Mailer } from '../mail/mailer.js';
+import { ReadCache } from '../cache/read-cache.js';
 import { UserService } from './users.js';
 
 export type Log = (message: string, error: unknown) => void;

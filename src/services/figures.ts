@@ -3,8 +3,8 @@ import { AppError, notFound } from '../errors.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
-import { parseInput, trimmed, uniquely } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { parseInput, trimmed, uniquely } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 const labelSchema = z.object({ label: trimmed(1, 120).nullable() });
 const LABEL_TAKEN = 'Another figure already has that name';

@@ -3,7 +3,7 @@ import type { Artefact } from '../store/repositories/artefacts.js';
 import type { Batch, BatchArtefact } from '../store/repositories/batches.js';
 import type { Store } from '../store/store.js';
 import type { Events } from './events.js';
-import type { ReadCache } from './read-cache.js';
+import type { ReadCache } from '../cache/read-cache.js';
 
 /** Runs the pipelines on one stored artefact and persists what they found. */
 export interface ArtefactPipeline {

@@ -12,8 +12,8 @@ import type { TraceWriter } from '../tracing/trace-writer.js';
 import type { ChangeRecorder } from './changes.js';
 import type { Log } from './container.js';
 import type { Events, IntegrationOutcome } from './events.js';
-import { uniquely } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import { uniquely } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 /** What happened to one artefact, as its batch entry and the progress event record it. */
 interface Placement {

@@ -6,10 +6,10 @@ import { AppError, notFound } from '../errors.js';
 import type { Role, User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
-import type { Mailer } from './mailer.js';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from './validation.js';
-import { requireViewer, type Viewer } from './viewer.js';
+import type { Mailer } from '../mail/mailer.js';
+import { generatePassword, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from '../validation.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 /** How a generated password reached its owner. */
 export type PasswordDelivery = 'EMAILED' | 'SHOWN_ONCE';

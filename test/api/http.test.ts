@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalogue } from '../../src/store/demo-seed.js';
 import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
+import { SAMPLES_DIR as SAMPLES } from '../support/samples.js';
 
-const SAMPLES = path.resolve(process.cwd(), '../shared/samples');
 
 describe('HTTP edge', () => {
   let s: TestServer;

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId } from '../../resolvers/ids.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { uploadFiles } from '../support/upload.js';
+import { SAMPLES_DIR as SAMPLES } from '../support/samples.js';
 
-const SAMPLES = path.resolve(process.cwd(), '../shared/samples');
 const sample = (name: string) => readFileSync(path.join(SAMPLES, name));
 
 const CREATE = `mutation($name: String!, $files: [Upload!]!, $kind: ArtefactKind) {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
 import { uploadFiles } from '../support/upload.js';
+import { SAMPLES_DIR as SAMPLES } from '../support/samples.js';
 
-const SAMPLES = path.resolve(process.cwd(), '../shared/samples');
 const sample = (name: string) => readFileSync(path.join(SAMPLES, name));
 
 const CREATE = `mutation($name: String!, $files: [Upload!]!, $kind: ArtefactKind) {

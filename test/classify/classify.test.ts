@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { classifyArtefact } from '../../src/pipelines/classify/classify.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 const sample = (name: string): Promise<Buffer> => readFile(path.join(samples, name));
 
 describe('classifyArtefact on the real samples', () => {

@@ -8,8 +8,8 @@ import { ModelStore } from '../../src/models/store.js';
 import { artefactModelPaths, loadArtefactModels, type ArtefactModels } from '../../src/pipelines/artefact/models.js';
 import { processArtefact, UNSURE_BELOW } from '../../src/pipelines/artefact/process.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 
 let models: ArtefactModels;
 beforeAll(async () => {

@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cropSquare, headshotJpeg } from '../../src/pipelines/faces/crop.js';
 import { decodeRgb, type RgbPixels } from '../../src/pipelines/faces/image.js';
 import { faceQuality, laplacianVariance } from '../../src/pipelines/faces/quality.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 /** The first panellist's face in panel-photo.png (test/fixtures/faces/panel-photo.boxes.json). */
 const panellist = { x: 23, y: 243, width: 36, height: 38 };
 

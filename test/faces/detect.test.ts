@@ -9,8 +9,8 @@ import { readBoxesFile, scoreDetections } from '../../src/pipelines/faces/evalua
 import { decodeRgb, type RgbPixels } from '../../src/pipelines/faces/image.js';
 import { FACE_DETECTOR_MODEL, loadUltraFace, type UltraFace } from '../../src/pipelines/faces/ultraface.js';
 import { collectingTracer, type TraceReport } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 const fixtures = path.resolve(process.cwd(), 'test/fixtures/faces');
 /** The IoU a detection needs with a hand-made box (docs/faces-detection.md). */
 const IOU = 0.4;

@@ -6,8 +6,8 @@ import type { ChatCompletionContentPart } from 'openai/resources/chat/completion
 import { imageToDataUrl } from '../../src/llm/image.js';
 import { reply } from '../support/openai-double.js';
 import { setUp } from './fixtures.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 const minutesPage = path.join(samples, 'minutes-page.jpg'); // 428×391 JPEG
 const panelPhoto = path.join(samples, 'panel-photo.png'); // 658×530 RGBA PNG
 

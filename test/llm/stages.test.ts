@@ -11,8 +11,8 @@ import { summarise } from '../../src/llm/stages/summary.js';
 import { translateToEnglish } from '../../src/llm/stages/translation.js';
 import { reply } from '../support/openai-double.js';
 import { settingsFor, setUp } from './fixtures.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 
 let ctx: Awaited<ReturnType<typeof setUp>>;
 beforeEach(async () => {

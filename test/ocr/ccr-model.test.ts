@@ -7,6 +7,7 @@ import { CCR_MODEL_NAME, ccrCompanionFiles, loadCharClassifier, type CharClassif
 import { createOcrEngine, defaultOcrOptions } from '../../src/ocr/engine.js';
 import { committedCcrModelFile, sharedOcrModels } from '../../src/ocr/models.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR } from '../support/samples.js';
 
 interface RegistryEntry {
   name: string;
@@ -83,7 +84,7 @@ describe('our character classifier (models/ccr)', () => {
   });
 
   it('without it, a fusion reading falls back to PP-OCR alone, with a warning', async () => {
-    const bytes = await readFile(path.resolve(process.cwd(), '../shared/samples/minutes-page.jpg'));
+    const bytes = await readFile(path.join(SAMPLES_DIR, 'minutes-page.jpg'));
     const models = await sharedOcrModels();
     const traced = collectingTracer();
     const without = await createOcrEngine({ ...models, characters: null }, { ...defaultOcrOptions, columnReader: 'fusion' }).readPage(bytes, traced.tracer);

@@ -6,8 +6,8 @@ import { AppError } from '../../src/errors.js';
 import { readPage } from '../../src/ocr/engine.js';
 import { loadOcrModels, packagedOcrModelPaths } from '../../src/ocr/models.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 const read = (bytes: Uint8Array) => readPage(bytes, collectingTracer().tracer);
 
 const rejection = async (promise: Promise<unknown>): Promise<unknown> => {

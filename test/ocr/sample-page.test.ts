@@ -6,8 +6,8 @@ import { editDistance, referenceLength } from '../../src/ocr/cer.js';
 import { defaultOcrOptions, readPage } from '../../src/ocr/engine.js';
 import type { OcrPage } from '../../src/ocr/types.js';
 import { collectingTracer, type TraceReport } from '../../src/tracing/tracer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 
 /**
  * Measured on this page (docs/ocr.md): 0.394 with the defaults (PP-OCR and our classifier fused, read

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
 const run = promisify(execFile);
 const root = process.cwd();
-const samples = path.resolve(root, '../shared/samples');
 const fixture = path.resolve(root, 'test/fixtures/identify');
 const tsx = path.resolve(root, 'node_modules/.bin/tsx');
 

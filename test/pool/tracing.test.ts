@@ -12,8 +12,8 @@ import { IdentificationService } from '../../src/services/identification.js';
 import type { Artefact } from '../../src/store/repositories/artefacts.js';
 import { Store } from '../../src/store/store.js';
 import { TraceWriter } from '../../src/tracing/trace-writer.js';
+import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-const samples = path.resolve(process.cwd(), '../shared/samples');
 
 let dir: string;
 let store: Store;

@@ -1,7 +1,7 @@
 """Where the training and evaluation material comes from, and how it is split.
 
 Fonts and photographs are split so that the evaluation set never sees a font or a source photo
-used in training. The three real samples in /work/shared/samples are never used here.
+used in training. The three real samples (test/fixtures/samples) are never used here.
 """
 import os
 from dataclasses import dataclass

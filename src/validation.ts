@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, badInput } from '../errors.js';
+import { AppError, badInput } from './errors.js';
 
 /** Parses input against a schema; the first problem becomes a BAD_USER_INPUT naming the field. */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
