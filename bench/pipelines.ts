@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelStore } from '../src/models/store.js';
+import { ModelStore } from '../src/model-store/store.js';
 import { artefactModelPaths } from '../src/pipelines/artefact/models.js';
 import type { ArtefactResult, ArtefactTask } from '../src/pipelines/artefact/process.js';
 import type { ArtefactKind } from '../src/pipelines/classify/model.js';

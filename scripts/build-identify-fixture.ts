@@ -15,8 +15,8 @@ import { detectFaces } from '../src/pipelines/faces/detect.js';
 import { decodeRgb, type RgbPixels } from '../src/pipelines/faces/image.js';
 import { FACE_DETECTOR_MODEL, loadUltraFace } from '../src/pipelines/faces/ultraface.js';
 import type { FaceBox } from '../src/pipelines/faces/box.js';
-import { ModelStore } from '../src/models/store.js';
-import { findPackageDir } from '../src/models/locate.js';
+import { ModelStore } from '../src/model-store/store.js';
+import { findPackageDir } from '../src/model-store/locate.js';
 import { collectingTracer } from '../src/tracing/tracer.js';
 
 const out = path.resolve(process.argv[2] ?? 'test/fixtures/identify');

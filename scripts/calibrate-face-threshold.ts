@@ -13,8 +13,8 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ModelStore } from '../src/models/store.js';
-import { findPackageDir } from '../src/models/locate.js';
+import { ModelStore } from '../src/model-store/store.js';
+import { findPackageDir } from '../src/model-store/locate.js';
 import { cropFaceChip } from '../src/pipelines/faces/chip.js';
 import { detectFaces } from '../src/pipelines/faces/detect.js';
 import { FACE_EMBEDDER_MODEL, loadFaceEmbedder, type FaceEmbedder } from '../src/pipelines/faces/embed.js';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelStore } from '../src/models/store.js';
+import { ModelStore } from '../src/model-store/store.js';
 import type { FaceBox } from '../src/pipelines/faces/box.js';
 import { detectFaces, type FaceDetection } from '../src/pipelines/faces/detect.js';
 import { scoreDetections, readBoxesFile } from '../src/pipelines/faces/evaluate.js';

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { graphInterfaceMismatches } from '../src/models/graph-interface.js';
-import { ModelStore } from '../src/models/store.js';
+import { graphInterfaceMismatches } from '../src/model-store/graph-interface.js';
+import { ModelStore } from '../src/model-store/store.js';
 
 const { values } = parseArgs({
   options: {

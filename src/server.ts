@@ -8,7 +8,7 @@ import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
-import { ModelStore } from './models/store.js';
+import { ModelStore } from './model-store/store.js';
 import { artefactModelPaths } from './pipelines/artefact/models.js';
 import { DEFAULT_MATCH_THRESHOLDS } from './pipelines/faces/match.js';
 import { createServices, type Services } from './services/container.js';

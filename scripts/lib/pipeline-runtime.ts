@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig, loadDotEnv, type Config } from '../../src/config.js';
-import { ModelStore } from '../../src/models/store.js';
+import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths } from '../../src/pipelines/artefact/models.js';
 import { createArtefactPool, type ArtefactPool } from '../../src/pool/artefact-pool.js';
 import { PooledArtefactPipeline } from '../../src/services/artefact-pipeline.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 import type { RawCandidate } from './recogniser.js';
-import { SESSION_OPTIONS } from '../models/session-options.js';
+import { SESSION_OPTIONS } from '../model-store/session-options.js';
 
 /** Registry name (models/context.json) of our character classifier (models/training/ccr/). */
 export const CCR_MODEL_NAME = 'ccr-big5-kai';

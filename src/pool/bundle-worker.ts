@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Esbuild from 'esbuild';
-import { findUp } from '../models/locate.js';
+import { findUp } from '../model-store/locate.js';
 
 /**
  * Run from TypeScript sources (tsx, vitest), a worker cannot load `.ts` modules the right way on

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readModelContext } from '../../src/models/context.js';
-import { defaultContextFile } from '../../src/models/locate.js';
+import { readModelContext } from '../../src/model-store/context.js';
+import { defaultContextFile } from '../../src/model-store/locate.js';
 import { ARTEFACT_CLASSIFIER_MODEL, CLASSIFIER_INPUT_SIZE, defaultClassifierFile, loadArtefactClassifier } from '../../src/pipelines/classify/model.js';
 import { toInputTensor } from '../../src/pipelines/classify/preprocess.js';
 

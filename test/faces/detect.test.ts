@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
-import { ModelStore } from '../../src/models/store.js';
+import { ModelStore } from '../../src/model-store/store.js';
 import { detectFaces, type FaceDetection } from '../../src/pipelines/faces/detect.js';
 import { readBoxesFile, scoreDetections } from '../../src/pipelines/faces/evaluate.js';
 import { decodeRgb, type RgbPixels } from '../../src/pipelines/faces/image.js';

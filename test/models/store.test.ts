@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError, type AppError } from '../../src/errors.js';
-import { graphInterfaceMismatches } from '../../src/models/graph-interface.js';
-import { ModelStore } from '../../src/models/store.js';
+import { graphInterfaceMismatches } from '../../src/model-store/graph-interface.js';
+import { ModelStore } from '../../src/model-store/store.js';
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const payload = Buffer.from('a small stand-in for model weights\n'.repeat(200));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelStore } from '../../src/models/store.js';
+import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths, loadArtefactModels, type ArtefactModels } from '../../src/pipelines/artefact/models.js';
 import { processArtefact, type ArtefactResult } from '../../src/pipelines/artefact/process.js';
 import { IdentificationService } from '../../src/services/identification.js';

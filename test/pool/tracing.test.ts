@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { ModelStore } from '../../src/models/store.js';
+import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths } from '../../src/pipelines/artefact/models.js';
 import { createArtefactPool, type ArtefactPool } from '../../src/pool/artefact-pool.js';
 import { PooledArtefactPipeline } from '../../src/services/artefact-pipeline.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { ModelStore } from '../../src/models/store.js';
+import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths } from '../../src/pipelines/artefact/models.js';
 import { createArtefactPool } from '../../src/pool/artefact-pool.js';
 

@@ -2,8 +2,8 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
-import { defaultContextFile } from '../../models/locate.js';
-import { SESSION_OPTIONS } from '../../models/session-options.js';
+import { defaultContextFile } from '../../model-store/locate.js';
+import { SESSION_OPTIONS } from '../../model-store/session-options.js';
 
 /** Registry name of the classifier (models/context.json). */
 export const ARTEFACT_CLASSIFIER_MODEL = 'artefact-classifier';

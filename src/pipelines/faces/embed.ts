@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import type { Tracer } from '../../tracing/tracer.js';
-import { SESSION_OPTIONS } from '../../models/session-options.js';
+import { SESSION_OPTIONS } from '../../model-store/session-options.js';
 
 /** Side of the face chip the network reads (dlib's 150×150 chip). */
 export const FACE_CHIP_SIZE = 150;

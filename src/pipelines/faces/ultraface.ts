@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
 import type { FaceBox } from './box.js';
-import { SESSION_OPTIONS } from '../../models/session-options.js';
+import { SESSION_OPTIONS } from '../../model-store/session-options.js';
 
 /** Registry name of the detector (models/context.json). */
 export const FACE_DETECTOR_MODEL = 'ultraface-rfb-320';
