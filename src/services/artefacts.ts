@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { notFound } from '../errors.js';
-import { isMetadataField, type Artefact, type MetadataField } from '../store/repositories/artefacts.js';
+import { isMetadataField, type Artefact, type FieldVersion, type MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
+import { lookUp } from './lookup.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -21,23 +21,32 @@ const editSchema = z.object({
     .optional(),
 });
 
-/** Human edits to artefacts: each changed field becomes a new version; nothing is overwritten. */
+/**
+ * One artefact at a time, outside the cached catalogue reads: as it is now, its fields' history, and
+ * human edits (each changed field becomes a new version; nothing is overwritten).
+ */
 export class ArtefactService {
   constructor(
     private readonly store: Store,
     private readonly changes: ChangeRecorder,
   ) {}
 
-  get(id: string): Artefact {
-    const artefact = this.store.artefacts.byId(id);
-    if (!artefact) throw notFound('Artefact', id);
-    return artefact;
+  /** The artefact as it is now, or null (any signed-in user); uncached, for live events. */
+  byId(viewer: Viewer | null, id: string): Artefact | null {
+    requireViewer(viewer);
+    return this.store.artefacts.byId(id) ?? null;
+  }
+
+  /** Every version of a field, oldest first (any signed-in user). */
+  fieldHistory(viewer: Viewer | null, id: string, field: MetadataField): FieldVersion[] {
+    requireViewer(viewer);
+    return this.store.artefacts.fieldHistory(id, field);
   }
 
   /** Applies only what was sent: omitted fields are left as they are. */
   async edit(viewer: Viewer | null, id: string, input: unknown): Promise<Artefact> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const before = this.get(id);
+    const before = lookUp(this.store, 'Artefact', id);
     const data = parseInput(editSchema, input);
     const changedFields = this.store.db.transaction(() => {
       if (data.name !== undefined || data.kind !== undefined) {
@@ -56,12 +65,12 @@ export class ArtefactService {
       kind: data.kind,
       fields: changedFields,
     });
-    return this.get(id);
+    return lookUp(this.store, 'Artefact', id);
   }
 
   async delete(viewer: Viewer | null, id: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const artefact = this.get(id);
+    const artefact = lookUp(this.store, 'Artefact', id);
     // Memberships, faces and the batch entry go with it (ON DELETE CASCADE); the image file stays
     // in the content store, where other artefacts may share it.
     this.store.artefacts.delete(id);

@@ -4,6 +4,7 @@ import type { Book } from '../store/repositories/books.js';
 import type { Category } from '../store/repositories/categories.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
+import { lookUp } from './lookup.js';
 import { parseInput, trimmed, uniquely } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -21,18 +22,6 @@ export class CollectionService {
     private readonly changes: ChangeRecorder,
   ) {}
 
-  category(id: string): Category {
-    const c = this.store.categories.byIds([id])[0];
-    if (!c) throw notFound('Category', id);
-    return c;
-  }
-
-  book(id: string): Book {
-    const b = this.store.books.byIds([id])[0];
-    if (!b) throw notFound('Book', id);
-    return b;
-  }
-
   async createCategory(viewer: Viewer | null, input: unknown): Promise<Category> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     const data = parseInput(categorySchema, input);
@@ -43,16 +32,16 @@ export class CollectionService {
 
   async updateCategory(viewer: Viewer | null, id: string, input: unknown): Promise<Category> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.category(id);
+    lookUp(this.store, 'Category', id);
     const data = parseInput(categoryEditSchema, input);
     uniquely(CATEGORY_TAKEN, () => this.store.categories.update(id, data));
     await this.changes.record(user, 'category.update', { type: 'Category', id }, 'UPDATED', ['categories'], { fields: Object.keys(data) });
-    return this.category(id);
+    return lookUp(this.store, 'Category', id);
   }
 
   async deleteCategory(viewer: Viewer | null, id: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const c = this.category(id);
+    const c = lookUp(this.store, 'Category', id);
     this.store.categories.delete(id);
     await this.changes.record(user, 'category.delete', { type: 'Category', id }, 'DELETED', ['categories'], { name: c.name });
     return id;
@@ -61,9 +50,8 @@ export class CollectionService {
   /** Puts an event photo into a category (with the person's reason) or takes it out. */
   async setCategoryMember(viewer: Viewer | null, categoryId: string, artefactId: string, member: boolean, reason: string | null): Promise<Category> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.category(categoryId);
-    const artefact = this.store.artefacts.byId(artefactId);
-    if (!artefact) throw notFound('Artefact', artefactId);
+    lookUp(this.store, 'Category', categoryId);
+    const artefact = lookUp(this.store, 'Artefact', artefactId);
     if (member && artefact.kind === 'MM') throw new AppError('BAD_USER_INPUT', 'Meeting minutes go into books, not categories');
     if (member) {
       this.store.categories.addMember({
@@ -80,7 +68,7 @@ export class CollectionService {
     await this.changes.record(user, member ? 'category.addMember' : 'category.removeMember', { type: 'Category', id: categoryId }, 'UPDATED', ['categories'], {
       artefactId,
     });
-    return this.category(categoryId);
+    return lookUp(this.store, 'Category', categoryId);
   }
 
   async createBook(viewer: Viewer | null, input: unknown): Promise<Book> {
@@ -93,16 +81,16 @@ export class CollectionService {
 
   async updateBook(viewer: Viewer | null, id: string, input: unknown): Promise<Book> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.book(id);
+    lookUp(this.store, 'Book', id);
     const data = parseInput(bookEditSchema, input);
     this.store.books.update(id, data);
     await this.changes.record(user, 'book.update', { type: 'Book', id }, 'UPDATED', ['books'], { fields: Object.keys(data) });
-    return this.book(id);
+    return lookUp(this.store, 'Book', id);
   }
 
   async deleteBook(viewer: Viewer | null, id: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const b = this.book(id);
+    const b = lookUp(this.store, 'Book', id);
     this.store.books.delete(id);
     await this.changes.record(user, 'book.delete', { type: 'Book', id }, 'DELETED', ['books'], { title: b.title });
     return id;
@@ -111,21 +99,20 @@ export class CollectionService {
   /** Places a minutes page at a position in a book (appends when index is null), or moves it there. */
   async placeInBook(viewer: Viewer | null, bookId: string, artefactId: string, index: number | null): Promise<Book> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.book(bookId);
-    const artefact = this.store.artefacts.byId(artefactId);
-    if (!artefact) throw notFound('Artefact', artefactId);
+    lookUp(this.store, 'Book', bookId);
+    const artefact = lookUp(this.store, 'Artefact', artefactId);
     if (artefact.kind === 'HF') throw new AppError('BAD_USER_INPUT', 'Event photos go into categories, not books');
     if (index !== null && index < 0) throw new AppError('BAD_USER_INPUT', 'index must be 0 or more', { field: 'index' });
     this.store.books.place(bookId, artefactId, index);
     await this.changes.record(user, 'book.place', { type: 'Book', id: bookId }, 'UPDATED', ['books'], { artefactId, index });
-    return this.book(bookId);
+    return lookUp(this.store, 'Book', bookId);
   }
 
   async removeFromBook(viewer: Viewer | null, bookId: string, artefactId: string): Promise<Book> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.book(bookId);
+    lookUp(this.store, 'Book', bookId);
     if (!this.store.books.remove(bookId, artefactId)) throw notFound('Book member', artefactId);
     await this.changes.record(user, 'book.remove', { type: 'Book', id: bookId }, 'UPDATED', ['books'], { artefactId });
-    return this.book(bookId);
+    return lookUp(this.store, 'Book', bookId);
   }
 }

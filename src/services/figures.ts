@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
+import type { StoredFile } from '../store/files.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
+import { lookUp } from './lookup.js';
 import { parseInput, trimmed, uniquely } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -16,34 +18,28 @@ export class FigureService {
     private readonly changes: ChangeRecorder,
   ) {}
 
-  figure(id: string): Figure {
-    const f = this.store.figures.byIds([id])[0];
-    if (!f) throw notFound('Figure', id);
-    return f;
-  }
-
-  face(id: string): Face {
-    const f = this.store.figures.facesByIds([id])[0];
-    if (!f) throw notFound('Face', id);
-    return f;
+  /** The figure's headshot image, if it has one (any signed-in user). */
+  headshot(viewer: Viewer | null, figure: Figure): StoredFile | null {
+    requireViewer(viewer);
+    return figure.headshotSha256 === null ? null : (this.store.files.get(figure.headshotSha256) ?? null);
   }
 
   /** Names a figure, or un-names it with null. */
   async label(viewer: Viewer | null, id: string, label: string | null): Promise<Figure> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const before = this.figure(id);
+    const before = lookUp(this.store, 'Figure', id);
     const data = parseInput(labelSchema, { label });
     uniquely(LABEL_TAKEN, () => this.store.figures.update(id, { label: data.label }));
     await this.changes.record(user, 'figure.label', { type: 'Figure', id }, 'UPDATED', ['figures'], { from: before.label, to: data.label });
-    return this.figure(id);
+    return lookUp(this.store, 'Figure', id);
   }
 
   /** Folds `fromId` into `intoId`: every face of the one becomes the other's. */
   async merge(viewer: Viewer | null, intoId: string, fromId: string): Promise<Figure> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     if (intoId === fromId) throw new AppError('BAD_USER_INPUT', 'A figure cannot be merged into itself');
-    const into = this.figure(intoId);
-    const from = this.figure(fromId);
+    const into = lookUp(this.store, 'Figure', intoId);
+    const from = lookUp(this.store, 'Figure', fromId);
     const moved = this.store.db.transaction(() => {
       const n = this.store.figures.merge(intoId, fromId);
       if (into.headshotSha256 === null && from.headshotSha256 !== null) this.store.figures.update(intoId, { headshotSha256: from.headshotSha256 });
@@ -51,7 +47,7 @@ export class FigureService {
     });
     await this.changes.record(user, 'figure.merge', { type: 'Figure', id: intoId }, 'UPDATED', ['figures'], { mergedFrom: fromId, facesMoved: moved });
     this.changes.noteDeleted('Figure', fromId);
-    return this.figure(intoId);
+    return lookUp(this.store, 'Figure', intoId);
   }
 
   /**
@@ -60,19 +56,19 @@ export class FigureService {
    */
   async moveFace(viewer: Viewer | null, faceId: string, figureId: string | null): Promise<Face> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    this.face(faceId);
+    lookUp(this.store, 'Face', faceId);
     const target =
-      figureId === null ? this.store.figures.create({ label: null, headshotSha256: null, origin: 'HUMAN' }) : this.figure(figureId);
+      figureId === null ? this.store.figures.create({ label: null, headshotSha256: null, origin: 'HUMAN' }) : lookUp(this.store, 'Figure', figureId);
     this.store.figures.assignFace(faceId, target.id, 'HUMAN');
     await this.changes.record(user, 'face.move', { type: 'Figure', id: target.id }, figureId === null ? 'CREATED' : 'UPDATED', ['figures'], {
       faceId,
     });
-    return this.face(faceId);
+    return lookUp(this.store, 'Face', faceId);
   }
 
   async delete(viewer: Viewer | null, id: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const f = this.figure(id);
+    const f = lookUp(this.store, 'Figure', id);
     // Its faces stay on their photos, unassigned (ON DELETE SET NULL), ready to be labelled again.
     this.store.db.transaction(() => {
       for (const face of this.store.figures.facesOfFigures([id])) this.store.figures.assignFace(face.id, null, 'UNASSIGNED');
