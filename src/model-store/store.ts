@@ -1,6 +1,7 @@
 import { stat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isAppError } from '../errors.js';
+import { cached } from './cached.js';
 import { sha256File } from './checksum.js';
 import { readModelContext, type ModelEntry } from './context.js';
 import { downloadVerified } from './download.js';
@@ -43,7 +44,11 @@ export interface ModelStoreOptions {
  */
 export class ModelStore {
   /** Checks that came out ok, kept for the life of the process (files under us do not change). */
-  private readonly verified = new Map<string, Promise<ModelStatus>>();
+  private readonly verified = cached(
+    (name) => name,
+    async (name: string, download: boolean) => this.checkNow(this.entry(name), download),
+    (status) => status.status === 'ok',
+  );
   private readonly downloads = new Map<string, Promise<void>>();
 
   private constructor(
@@ -99,17 +104,8 @@ export class ModelStore {
     return statuses;
   }
 
-  async check(name: string, options: { download: boolean }): Promise<ModelStatus> {
-    const cached = this.verified.get(name);
-    if (cached !== undefined) return cached;
-    const pending = this.checkNow(this.entry(name), options.download);
-    this.verified.set(name, pending);
-    const status = await pending.catch((error: unknown) => {
-      this.verified.delete(name);
-      throw error;
-    });
-    if (status.status !== 'ok') this.verified.delete(name);
-    return status;
+  check(name: string, options: { download: boolean }): Promise<ModelStatus> {
+    return this.verified(name, options.download);
   }
 
   private async checkNow(entry: ModelEntry, download: boolean): Promise<ModelStatus> {

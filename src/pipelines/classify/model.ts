@@ -1,9 +1,8 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
 import { defaultContextFile } from '../../model-store/locate.js';
-import { SESSION_OPTIONS } from '../../model-store/session-options.js';
+import { cachedSession } from '../../model-store/sessions.js';
 
 /** Registry name of the classifier (models/context.json). */
 export const ARTEFACT_CLASSIFIER_MODEL = 'artefact-classifier';
@@ -26,42 +25,8 @@ export interface ArtefactClassifier {
   run(input: Float32Array): Promise<number[]>;
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-const openSession = async (modelFile: string): Promise<ort.InferenceSession> => {
-  const details = { model: ARTEFACT_CLASSIFIER_MODEL, file: modelFile };
-  try {
-    await access(modelFile);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${ARTEFACT_CLASSIFIER_MODEL}" not found at ${modelFile}`, details, { cause });
-  }
-  let session: ort.InferenceSession;
-  try {
-    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = await ort.InferenceSession.create(modelFile, SESSION_OPTIONS);
-  } catch (cause) {
-    throw new AppError('MODEL_CORRUPT', `Model "${ARTEFACT_CLASSIFIER_MODEL}" at ${modelFile} could not be loaded`, details, { cause });
-  }
-  if (!session.inputNames.includes('image') || !session.outputNames.includes('probs')) {
-    throw new AppError('MODEL_CORRUPT', `Model "${ARTEFACT_CLASSIFIER_MODEL}" at ${modelFile} is not the artefact classifier (expects input "image", output "probs")`, details);
-  }
-  return session;
-};
-
-/** One session per model file per thread (module state is per worker thread), reused by every image. */
-const sharedSession = (modelFile: string): Promise<ort.InferenceSession> => {
-  let session = sessions.get(modelFile);
-  if (session === undefined) {
-    session = openSession(modelFile);
-    // A failed load is not cached, so a model put in place later is picked up.
-    session.catch(() => sessions.delete(modelFile));
-    sessions.set(modelFile, session);
-  }
-  return session;
-};
-
 export const loadArtefactClassifier = async (modelFile: string = defaultClassifierFile()): Promise<ArtefactClassifier> => {
-  const session = await sharedSession(modelFile);
+  const session = await cachedSession(modelFile, { model: ARTEFACT_CLASSIFIER_MODEL, inputs: ['image'], outputs: ['probs'] });
   const side = CLASSIFIER_INPUT_SIZE;
   return {
     async run(input) {

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import type { Tracer } from '../../tracing/tracer.js';
-import { SESSION_OPTIONS } from '../../model-store/session-options.js';
+import { cached } from '../../model-store/cached.js';
+import { cachedSession } from '../../model-store/sessions.js';
 
 /** Side of the face chip the network reads (dlib's 150×150 chip). */
 export const FACE_CHIP_SIZE = 150;
@@ -57,33 +57,9 @@ const l2Normalised = (raw: Float32Array): Float32Array => {
   return raw.map((v) => (norm > 0 ? v / norm : 0));
 };
 
-const openSession = async (modelFile: string): Promise<ort.InferenceSession> => {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(modelFile);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${FACE_EMBEDDER_MODEL}" not found at ${modelFile}`, { model: FACE_EMBEDDER_MODEL, file: modelFile }, { cause });
-  }
-  let session: ort.InferenceSession;
-  try {
-    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
-  } catch (cause) {
-    throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" at ${modelFile} could not be loaded`, { model: FACE_EMBEDDER_MODEL, file: modelFile }, { cause });
-  }
-  if (session.inputNames[0] !== 'image' || session.outputNames[0] !== 'embedding') {
-    await session.release();
-    throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" at ${modelFile} is not the face embedder (expects input "image", output "embedding")`, {
-      model: FACE_EMBEDDER_MODEL,
-      file: modelFile,
-    });
-  }
-  return session;
-};
-
 /** Opens the embedder; `modelFile` is the verified path from the ModelStore. */
 export const loadFaceEmbedder = async (modelFile: string): Promise<FaceEmbedder> => {
-  const session = await openSession(modelFile);
+  const session = await cachedSession(modelFile, { model: FACE_EMBEDDER_MODEL, inputs: ['image'], outputs: ['embedding'] });
   return {
     embed: (crops, tracer) =>
       tracer.step(
@@ -106,16 +82,5 @@ export const loadFaceEmbedder = async (modelFile: string): Promise<FaceEmbedder>
   };
 };
 
-const shared = new Map<string, Promise<FaceEmbedder>>();
-
-/** The session is created once per thread (module state is per worker) and reused by every photo. */
-export const sharedFaceEmbedder = (modelFile: string): Promise<FaceEmbedder> => {
-  let embedder = shared.get(modelFile);
-  if (embedder === undefined) {
-    embedder = loadFaceEmbedder(modelFile);
-    shared.set(modelFile, embedder);
-    // A failed load is not cached, so a model put in place later is picked up.
-    embedder.catch(() => shared.delete(modelFile));
-  }
-  return embedder;
-};
+/** The embedder of a model file, built once per thread (module state is per worker) and reused by every photo. */
+export const sharedFaceEmbedder = cached((modelFile: string) => modelFile, loadFaceEmbedder);

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors.js';
 import type { FaceBox } from './box.js';
-import { SESSION_OPTIONS } from '../../model-store/session-options.js';
+import { cachedSession } from '../../model-store/sessions.js';
 
 /** Registry name of the detector (models/context.json). */
 export const FACE_DETECTOR_MODEL = 'ultraface-rfb-320';
@@ -26,25 +26,9 @@ export interface UltraFace {
   run(pixels: Uint8Array, minScore: number): Promise<RawDetection[]>;
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-/** One session per model file per thread (module state is per worker thread), reused by every photo. */
-const sharedSession = (modelFile: string): Promise<ort.InferenceSession> => {
-  let session = sessions.get(modelFile);
-  if (session === undefined) {
-    // One intra-op thread: parallelism comes from worker threads, which was fastest on 2 cores.
-    session = ort.InferenceSession.create(modelFile, SESSION_OPTIONS).catch((cause: unknown) => {
-      sessions.delete(modelFile);
-      throw new AppError('MODEL_CORRUPT', `Model "${FACE_DETECTOR_MODEL}" at ${modelFile} could not be loaded`, { model: FACE_DETECTOR_MODEL }, { cause });
-    });
-    sessions.set(modelFile, session);
-  }
-  return session;
-};
-
 /** Opens the detector; `modelFile` is the verified path from the ModelStore. */
 export const loadUltraFace = async (modelFile: string): Promise<UltraFace> => {
-  const session = await sharedSession(modelFile);
+  const session = await cachedSession(modelFile, { model: FACE_DETECTOR_MODEL });
   const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
   return {
     async run(pixels, minScore) {
