@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 import { cached } from './cached.js';
+import { readModelFile } from './model-file.js';
 import { SESSION_OPTIONS } from './session-options.js';
 
 /** Which network a file must hold. */
@@ -17,12 +17,7 @@ const missingNames = (wanted: readonly string[], declared: readonly string[]): s
 
 const openSession = async (file: string, spec: SessionSpec): Promise<ort.InferenceSession> => {
   const details = { model: spec.model, file };
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${spec.model}" not found at ${file}`, details, { cause });
-  }
+  const bytes = await readModelFile(file, spec.model);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);

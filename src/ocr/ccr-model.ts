@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
+import { topK } from './ctc.js';
 import type { RawCandidate } from './recogniser.js';
+import { readModelFile } from '../model-store/model-file.js';
 import { cachedSession } from '../model-store/sessions.js';
 
 /** Registry name (models/context.json) of our character classifier (models/training/ccr/). */
@@ -28,37 +29,21 @@ export const ccrCompanionFiles = (modelFile: string): { vocabulary: string; meta
   return { vocabulary: `${stem}.vocab.txt`, metadata: `${stem}.json` };
 };
 
-const readCompanion = async (file: string): Promise<string> => {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${CCR_MODEL_NAME}": ${file} not found`, { model: CCR_MODEL_NAME, file }, { cause });
-  }
-};
-
-const softmaxTop = (logits: Float32Array, offset: number, classes: number, temperature: number, vocabulary: readonly string[], top: number): RawCandidate[] => {
+/** The `top` best characters of one cell's logits, scored by the softmax at `temperature`. */
+const softmaxTop = (logits: Float32Array, temperature: number, vocabulary: readonly string[], top: number): RawCandidate[] => {
   let max = -Infinity;
-  for (let c = 0; c < classes; c++) max = Math.max(max, logits[offset + c]!);
+  for (const logit of logits) max = Math.max(max, logit);
   let sum = 0;
-  for (let c = 0; c < classes; c++) sum += Math.exp((logits[offset + c]! - max) / temperature);
-  const best: { index: number; logit: number }[] = [];
-  for (let c = 0; c < classes; c++) {
-    const logit = logits[offset + c]!;
-    if (best.length === top && logit <= best[top - 1]!.logit) continue;
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.logit < logit) at--;
-    best.splice(at, 0, { index: c, logit });
-    if (best.length > top) best.pop();
-  }
-  return best.map(({ index, logit }) => ({ raw: vocabulary[index] ?? '', score: Math.exp((logit - max) / temperature) / sum }));
+  for (const logit of logits) sum += Math.exp((logit - max) / temperature);
+  return topK(logits, top).map(({ index, score }) => ({ raw: vocabulary[index] ?? '', score: Math.exp((score - max) / temperature) / sum }));
 };
 
 export const loadCharClassifier = async (modelFile: string): Promise<CharClassifier> => {
   const files = ccrCompanionFiles(modelFile);
   // The network first, so a missing model is named as such rather than by a missing companion.
   const session = await cachedSession(modelFile, { model: CCR_MODEL_NAME });
-  const vocabulary = (await readCompanion(files.vocabulary)).split(/\r?\n/).filter((l) => l !== '');
-  const metadata: unknown = JSON.parse(await readCompanion(files.metadata));
+  const vocabulary = (await readModelFile(files.vocabulary, CCR_MODEL_NAME)).toString('utf8').split(/\r?\n/).filter((l) => l !== '');
+  const metadata: unknown = JSON.parse((await readModelFile(files.metadata, CCR_MODEL_NAME)).toString('utf8'));
   const temperature = typeof metadata === 'object' && metadata !== null && 'temperature' in metadata ? Number(metadata.temperature) : NaN;
   const classes = typeof metadata === 'object' && metadata !== null && 'classes' in metadata ? Number(metadata.classes) : NaN;
   if (!(temperature > 0) || classes !== vocabulary.length) {
@@ -80,7 +65,8 @@ export const loadCharClassifier = async (modelFile: string): Promise<CharClassif
         });
       }
       const logits = out.data as Float32Array;
-      return Array.from({ length: n }, (_, i) => softmaxTop(logits, i * vocabulary.length, vocabulary.length, temperature, vocabulary, top));
+      const classes = vocabulary.length;
+      return Array.from({ length: n }, (_, i) => softmaxTop(logits.subarray(i * classes, (i + 1) * classes), temperature, vocabulary, top));
     },
   };
 };

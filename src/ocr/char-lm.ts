@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { AppError } from '../errors.js';
+import { readModelFile } from '../model-store/model-file.js';
 
 /** Registry name (models/context.json) of the Traditional Chinese character bigram model. */
 export const CHAR_LM_NAME = 'zh-hant-char-lm';
@@ -101,12 +101,4 @@ export const decodeCharLm = (bytes: Uint8Array): CharLm => {
   };
 };
 
-export const loadCharLm = async (file: string): Promise<CharLm> => {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${CHAR_LM_NAME}" not found at ${file}`, { model: CHAR_LM_NAME, file }, { cause });
-  }
-  return decodeCharLm(bytes);
-};
+export const loadCharLm = async (file: string): Promise<CharLm> => decodeCharLm(await readModelFile(file, CHAR_LM_NAME));

@@ -7,8 +7,8 @@ export interface CtcOutput {
   classes: number;
 }
 
-/** The k most likely classes of one frame, best first, `skip` (the blank) left out. */
-export const topK = (row: Float32Array, k: number, skip: number): { index: number; score: number }[] => {
+/** The k highest-scoring classes of one row, best first, `skip` (the blank) left out. */
+export const topK = (row: Float32Array, k: number, skip?: number): { index: number; score: number }[] => {
   const best: { index: number; score: number }[] = [];
   for (let i = 0; i < row.length; i++) {
     if (i === skip) continue;

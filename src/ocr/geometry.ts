@@ -108,8 +108,16 @@ export const rectCorners = (r: OrientedRect): Quad => {
   return [at(-1, -1), at(1, -1), at(1, 1), at(-1, 1)];
 };
 
+/** An axis-aligned extent: x0 ≤ x ≤ x1, y0 ≤ y ≤ y1. */
+export interface Bounds {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 /** Axis-aligned bounds of a rectangle. */
-export const rectBounds = (r: OrientedRect): { x0: number; y0: number; x1: number; y1: number } => {
+export const rectBounds = (r: OrientedRect): Bounds => {
   const ex = (Math.abs(r.ux) * r.w + Math.abs(r.uy) * r.h) / 2;
   const ey = (Math.abs(r.uy) * r.w + Math.abs(r.ux) * r.h) / 2;
   return { x0: r.cx - ex, y0: r.cy - ey, x1: r.cx + ex, y1: r.cy + ey };

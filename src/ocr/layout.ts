@@ -1,5 +1,5 @@
 import type { ReadingAxis } from './crop.js';
-import type { OrientedRect } from './geometry.js';
+import type { Bounds, OrientedRect } from './geometry.js';
 import type { LineKind } from './types.js';
 
 export interface LayoutLine {
@@ -30,12 +30,8 @@ export interface LayoutOptions {
 export const defaultLayoutOptions: LayoutOptions = { elongation: 1.5, noteThickness: 0.75, noteLength: 0.6, pieceGap: 2 };
 
 /** A box in deskewed page coordinates. */
-interface Placed {
+interface Placed extends Bounds {
   rect: OrientedRect;
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -58,12 +54,8 @@ const place = (rect: OrientedRect, skew: number): Placed => {
 const axisOf = (r: OrientedRect, elongation: number): ReadingAxis | undefined =>
   r.h >= elongation * r.w ? 'column' : r.w >= elongation * r.h ? 'row' : undefined;
 
-interface Group {
+interface Group extends Bounds {
   items: Placed[];
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
 }
 
 const groupThickness = (g: Group): number => median(g.items.map((p) => p.rect.w));

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { AppError, isAppError } from '../errors.js';
 import { cached } from '../model-store/cached.js';
 import { findPackageDir, findUp } from '../model-store/locate.js';
+import { readModelFile } from '../model-store/model-file.js';
 import { cachedSession } from '../model-store/sessions.js';
 import type { ModelStore } from '../model-store/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
@@ -83,14 +83,6 @@ export const packagedOcrModelPaths = (): OcrModelPaths => {
     characters: committedCcrModelFile(),
     languageModel: committedCharLmFile(),
   };
-};
-
-const readModelFile = async (file: string, name: string): Promise<Buffer> => {
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new AppError('MODEL_MISSING', `Model "${name}" not found at ${file}`, { model: name, file }, { cause });
-  }
 };
 
 /** Number of CTC classes of the PP-OCRv4 recogniser (blank + 6,623 dictionary entries + space). */
