@@ -2,30 +2,21 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { AppError } from '../src/errors.js';
 import type { AuditEntry } from '../src/store/repositories/audit.js';
 import type { Role, User } from '../src/store/repositories/users.js';
-import { hasRole, requireViewer, type Viewer } from '../src/auth/viewer.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, parseGlobalId, toGlobalId, type NodeType } from './ids.js';
 import { readUpload, type UploadPromise } from './upload.js';
 
-/** The user themself or the superuser may see private details of an account. */
-const maySeePrivate = (viewer: Viewer | null, user: User): boolean =>
-  viewer !== null && (viewer.user.id === user.id || hasRole(viewer.user, 'SUPERUSER'));
-
 export const userResolvers: IResolvers<unknown, Context> = {
   User: {
     id: (u: User) => toGlobalId('User', u.id),
-    email: (u: User, _a, ctx) => (maySeePrivate(ctx.viewer, u) ? u.email : null),
-    contact: (u: User, _a, ctx) => (maySeePrivate(ctx.viewer, u) ? u.contact : null),
-    avatar: (u: User, _a, ctx) => (u.avatarSha256 === null ? null : ctx.services.store.files.get(u.avatarSha256) ?? null),
-    sessions: (u: User, _a, ctx) =>
-      maySeePrivate(ctx.viewer, u)
-        ? ctx.services.store.sessions.activeForUser(u.id).map((s) => ({ ...s, current: s.id === ctx.viewer?.session.id }))
-        : null,
+    email: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.email ?? null,
+    contact: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.contact ?? null,
+    avatar: (u: User, _a, ctx) => ctx.services.users.avatar(u),
+    sessions: (u: User, _a, ctx) => ctx.services.users.sessions(ctx.viewer, u),
     auditLog: (u: User, args: ConnectionArgs, ctx) => {
-      if (!maySeePrivate(ctx.viewer, u)) return null;
-      const l = ctx.services.store.audit.page(pageArgs(args), { actorId: u.id });
-      return toConnection(l.page, l.count);
+      const l = ctx.services.users.auditLog(ctx.viewer, u, pageArgs(args));
+      return l === null ? null : toConnection(l.page, l.count);
     },
   },
   AuditEntry: {
@@ -37,16 +28,16 @@ export const userResolvers: IResolvers<unknown, Context> = {
   Query: {
     me: (_p, _a, ctx) => ctx.viewer?.user ?? null,
     users: (_p, args: ConnectionArgs & { filter?: { role?: Role | null; search?: string | null } | null }, ctx) => {
-      requireViewer(ctx.viewer, 'SUPERUSER');
-      const l = ctx.services.store.users.page(pageArgs(args), args.filter ?? {});
+      const l = ctx.services.users.page(ctx.viewer, pageArgs(args), args.filter ?? {});
       return toConnection(l.page, l.count);
     },
     auditLog: (_p, args: ConnectionArgs & { filter?: { actorId?: string | null; action?: string | null; targetId?: string | null } | null }, ctx) => {
-      const viewer = requireViewer(ctx.viewer);
       const f = args.filter ?? {};
-      const actorId = hasRole(viewer.user, 'SUPERUSER') ? optionalLocalId(f.actorId, 'User', 'filter.actorId') : viewer.user.id;
-      const targetId = f.targetId == null ? null : (parseGlobalId(f.targetId)?.id ?? f.targetId);
-      const l = ctx.services.store.audit.page(pageArgs(args), { actorId, action: f.action ?? null, targetId });
+      const l = ctx.services.audit.entries(ctx.viewer, pageArgs(args), {
+        actorId: optionalLocalId(f.actorId, 'User', 'filter.actorId'),
+        action: f.action ?? null,
+        targetId: f.targetId == null ? null : (parseGlobalId(f.targetId)?.id ?? f.targetId),
+      });
       return toConnection(l.page, l.count);
     },
   },
@@ -57,7 +48,7 @@ export const userResolvers: IResolvers<unknown, Context> = {
       return { token: r.token, csrfToken: r.csrfToken, expiresAt: r.session.expiresAt, user: r.user };
     },
     signOut: (_p, _a, ctx) => {
-      ctx.services.auth.signOut(requireViewer(ctx.viewer));
+      ctx.services.auth.signOut(ctx.viewer);
       ctx.cookies?.clear();
       return true;
     },
@@ -73,12 +64,12 @@ export const userResolvers: IResolvers<unknown, Context> = {
     updateProfile: (_p, args: { input: Record<string, unknown> }, ctx) => ctx.services.users.updateProfile(ctx.viewer, args.input),
     changePassword: (_p, args: { currentPassword: string; newPassword: string }, ctx) =>
       ctx.services.users.changePassword(ctx.viewer, args.currentPassword, args.newPassword),
-    uploadProfilePicture: async (_p, args: { file: UploadPromise }, ctx) => {
-      requireViewer(ctx.viewer);
-      const data = await readUpload(args.file, ctx.services.store.files.maxBytes);
-      if (data === null) throw new AppError('BAD_USER_INPUT', 'No file was sent', { field: 'file' });
-      return ctx.services.users.setAvatar(ctx.viewer, data);
-    },
+    uploadProfilePicture: (_p, args: { file: UploadPromise }, ctx) =>
+      ctx.services.users.setAvatar(ctx.viewer, async (maxBytes) => {
+        const data = await readUpload(args.file, maxBytes);
+        if (data === null) throw new AppError('BAD_USER_INPUT', 'No file was sent', { field: 'file' });
+        return data;
+      }),
     removeProfilePicture: (_p, _a, ctx) => ctx.services.users.setAvatar(ctx.viewer, null),
   },
 };

@@ -1,7 +1,15 @@
-import type { AuditRepository } from '../store/repositories/audit.js';
+import type { AuditEntry, AuditRepository } from '../store/repositories/audit.js';
+import type { Listing, PageArgs } from '../store/pagination.js';
 import type { User } from '../store/repositories/users.js';
+import { hasRole, requireViewer, type Viewer } from '../auth/viewer.js';
 
-/** Writes who did what to which target, and when. */
+export interface AuditFilter {
+  actorId: string | null;
+  action: string | null;
+  targetId: string | null;
+}
+
+/** Writes who did what to which target, and when; reads it back to those allowed. */
 export class AuditService {
   constructor(private readonly repo: AuditRepository) {}
 
@@ -19,5 +27,11 @@ export class AuditService {
       targetId: target?.id ?? null,
       detail: detail ?? null,
     });
+  }
+
+  /** The superuser reads every entry (and may filter by actor); anyone else reads only their own. */
+  entries(viewer: Viewer | null, args: PageArgs, filter: AuditFilter): Listing<AuditEntry> {
+    const { user } = requireViewer(viewer);
+    return this.repo.page(args, { ...filter, actorId: hasRole(user, 'SUPERUSER') ? filter.actorId : user.id });
   }
 }

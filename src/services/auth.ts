@@ -8,7 +8,7 @@ import type { AuditService } from './audit.js';
 import type { Mailer } from '../mail/mailer.js';
 import { decoyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { MinuteRateLimiter } from '../auth/rate-limiter.js';
-import type { Viewer } from '../auth/viewer.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 export interface ClientInfo {
   ip: string | null;
@@ -117,8 +117,9 @@ export class AuthService {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  signOut(viewer: Viewer): void {
-    this.store.sessions.revoke(viewer.session.id);
-    this.audit.record(viewer.user, 'auth.signOut', { type: 'User', id: viewer.user.id });
+  signOut(viewer: Viewer | null): void {
+    const { session, user } = requireViewer(viewer);
+    this.store.sessions.revoke(session.id);
+    this.audit.record(user, 'auth.signOut', { type: 'User', id: user.id });
   }
 }

@@ -2,14 +2,19 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
+import type { StoredFile } from '../store/files.js';
+import type { Listing, PageArgs } from '../store/pagination.js';
+import type { AuditEntry } from '../store/repositories/audit.js';
+import type { Session } from '../store/repositories/sessions.js';
 import type { Role, User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
+import { lookUp } from './lookup.js';
 import type { Mailer } from '../mail/mailer.js';
 import { generatePassword, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
 import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from '../validation.js';
-import { requireViewer, type Viewer } from '../auth/viewer.js';
+import { hasRole, requireViewer, type Viewer } from '../auth/viewer.js';
 
 /** How a generated password reached its owner. */
 export type PasswordDelivery = 'EMAILED' | 'SHOWN_ONCE';
@@ -45,6 +50,13 @@ const updateUserSchema = z.object({
 const profileSchema = z.object({ username: usernameSchema.optional(), email: emailSchema.optional(), ...profileFields });
 
 export const SUPERUSER_PASSWORD_FILE = 'superuser-password.txt';
+
+/** An uploaded image, received only once the uploader may send it, and refused past `maxBytes`. */
+export type IncomingImage = (maxBytes: number) => Promise<Buffer>;
+
+/** The user themself or the superuser may see an account's private details. */
+const maySeePrivate = (viewer: Viewer | null, user: User): viewer is Viewer =>
+  viewer !== null && (viewer.user.id === user.id || hasRole(viewer.user, 'SUPERUSER'));
 
 /** Accounts: the superuser's administration, and each user's own profile and password. */
 export class UserService {
@@ -82,10 +94,37 @@ export class UserService {
     return { created: true, passwordFile };
   }
 
-  byId(id: string): User {
-    const user = this.store.users.byId(id);
-    if (!user) throw notFound('User', id);
-    return user;
+  /** Every account (superuser). */
+  page(viewer: Viewer | null, args: PageArgs, filter: { role?: Role | null; search?: string | null }): Listing<User> {
+    requireViewer(viewer, 'SUPERUSER');
+    return this.store.users.page(args, filter);
+  }
+
+  /** Accounts by id (any signed-in user: their public fields name authors and actors). */
+  byIds(viewer: Viewer | null, ids: readonly string[]): User[] {
+    requireViewer(viewer);
+    return this.store.users.byIds(ids);
+  }
+
+  /** Email and contact, or null for anyone but the user themself and the superuser. */
+  privateDetails(viewer: Viewer | null, user: User): Pick<User, 'email' | 'contact'> | null {
+    return maySeePrivate(viewer, user) ? { email: user.email, contact: user.contact } : null;
+  }
+
+  /** Live sessions, marking the viewer's own; null for anyone but the user themself and the superuser. */
+  sessions(viewer: Viewer | null, user: User): (Session & { current: boolean })[] | null {
+    if (!maySeePrivate(viewer, user)) return null;
+    return this.store.sessions.activeForUser(user.id).map((s) => ({ ...s, current: s.id === viewer.session.id }));
+  }
+
+  /** What the user did; null for anyone but the user themself and the superuser. */
+  auditLog(viewer: Viewer | null, user: User, args: PageArgs): Listing<AuditEntry> | null {
+    return maySeePrivate(viewer, user) ? this.audit.entries(viewer, args, { actorId: user.id, action: null, targetId: null }) : null;
+  }
+
+  /** Public like the name: the sign-in payload shows it before the request has a session. */
+  avatar(user: User): StoredFile | null {
+    return user.avatarSha256 === null ? null : (this.store.files.get(user.avatarSha256) ?? null);
   }
 
   async createUser(viewer: Viewer | null, input: unknown): Promise<IssuedPassword> {
@@ -102,7 +141,7 @@ export class UserService {
 
   updateUser(viewer: Viewer | null, id: string, input: unknown): User {
     const actor = requireViewer(viewer, 'SUPERUSER').user;
-    const target = this.byId(id);
+    const target = lookUp(this.store, 'User', id);
     const data = parseInput(updateUserSchema, input);
     if (target.role === 'SUPERUSER' && data.role !== undefined) {
       throw new AppError('FORBIDDEN', 'The superuser role cannot be changed');
@@ -115,7 +154,7 @@ export class UserService {
 
   deleteUser(viewer: Viewer | null, id: string): string {
     const actor = requireViewer(viewer, 'SUPERUSER').user;
-    const target = this.byId(id);
+    const target = lookUp(this.store, 'User', id);
     if (target.role === 'SUPERUSER') throw new AppError('FORBIDDEN', 'The superuser cannot be deleted');
     // Batches, artefacts and audit entries they made stay; their author becomes unknown (SET NULL).
     this.store.users.delete(id);
@@ -125,7 +164,7 @@ export class UserService {
 
   async resetPassword(viewer: Viewer | null, id: string): Promise<IssuedPassword> {
     const actor = requireViewer(viewer, 'SUPERUSER').user;
-    const target = this.byId(id);
+    const target = lookUp(this.store, 'User', id);
     if (target.id === actor.id) throw new AppError('FORBIDDEN', 'Change your own password with changePassword');
     const password = generatePassword();
     this.store.users.setPassword(id, await hashPassword(password));
@@ -136,7 +175,7 @@ export class UserService {
 
   revokeSessions(viewer: Viewer | null, id: string): number {
     const actor = requireViewer(viewer, 'SUPERUSER').user;
-    this.byId(id);
+    lookUp(this.store, 'User', id);
     const keep = id === actor.id ? (viewer as Viewer).session.id : null;
     const revoked = this.store.sessions.revokeAllForUser(id, keep);
     this.audit.record(actor, 'user.revokeSessions', { type: 'User', id }, { sessionsRevoked: revoked });
@@ -166,12 +205,13 @@ export class UserService {
     void this.mailer.send(v.user.email, { kind: 'passwordChanged', username: v.user.username }, (e) =>
       this.log('password-changed email failed', e),
     );
-    return this.byId(v.user.id);
+    return lookUp(this.store, 'User', v.user.id);
   }
 
-  async setAvatar(viewer: Viewer | null, image: Buffer | null): Promise<User> {
+  /** Sets the viewer's picture, or removes it with null; the upload is read only after the check. */
+  async setAvatar(viewer: Viewer | null, image: IncomingImage | null): Promise<User> {
     const { user } = requireViewer(viewer);
-    const sha = image === null ? null : (await this.store.files.putImage(image)).sha256;
+    const sha = image === null ? null : (await this.store.files.putImage(await image(this.store.files.maxBytes))).sha256;
     const updated = this.store.users.update(user.id, { avatarSha256: sha }) as User;
     this.audit.record(user, image === null ? 'profile.removePicture' : 'profile.setPicture', { type: 'User', id: user.id });
     return updated;
