@@ -4,27 +4,42 @@
  * speed-up on the same workload, model load time per worker and peak RSS. Prints a table and
  * appends it with the machine and date to bench/RESULTS.md under "## Pipelines".
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelStore } from '../src/model-store/store.js';
-import { artefactModelPaths } from '../src/pipelines/artefact/models.js';
-import type { ArtefactResult, ArtefactTask } from '../src/pipelines/artefact/process.js';
-import type { ArtefactKind } from '../src/pipelines/classify/model.js';
-import { createArtefactPool } from '../src/pool/artefact-pool.js';
+import { createApp } from '../src/app.js';
+import type { ArtefactKind } from '../src/artefact-kind.js';
+import { loadConfig } from '../src/config.js';
+import { artefactModelPaths } from '../src/pipelines/artefact/engines.js';
+import type { ArtefactResult, ArtefactTask } from '../workers/artefact-task.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, given: { type: 'boolean', default: false } } });
 const runs = Math.max(1, Number(values.runs));
 const samplesDir = path.resolve(process.cwd(), 'test/fixtures/samples');
 const SAMPLES: { file: string; kind: ArtefactKind }[] = [
-  { file: 'panel-photo.png', kind: 'hf' },
-  { file: 'group-photo.png', kind: 'hf' },
-  { file: 'minutes-page.jpg', kind: 'mm' },
+  { file: 'panel-photo.png', kind: 'HF' },
+  { file: 'group-photo.png', kind: 'HF' },
+  { file: 'minutes-page.jpg', kind: 'MM' },
 ];
 
-const paths = await artefactModelPaths(await ModelStore.open({ cacheDir: path.resolve('data/models') }));
+/** The application's worker pool of `size`, built by the composition root over a temporary store. */
+const openPool = async (size: number) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'archaive-bench-'));
+  const app = await createApp(loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { poolSize: size });
+  return {
+    app,
+    pool: app.jobs.process.workerPool(),
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+const single = await openPool(1);
+const paths = await artefactModelPaths(single.app.models);
 // With the classifier in place each artefact is classified first, as in production; without it, or
 // with --given, each sample's known kind is given, so the table always times the right pipeline.
 const classify = !values.given && existsSync(paths.classifier);
@@ -50,7 +65,8 @@ interface Phase {
 const phase = async (size: number): Promise<Phase> => {
   let rss = 0;
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 50);
-  const pool = createArtefactPool(paths, size);
+  const opened = await openPool(size);
+  const { pool } = opened;
   // One task per worker first: it waits for the workers' model loading and warm-up.
   const warm = await Promise.all(Array.from({ length: size }, () => pool.run(taskOf(images[0]!), { tracing: false })));
   const times = new Map<string, number[]>();
@@ -71,15 +87,14 @@ const phase = async (size: number): Promise<Phase> => {
   );
   await Promise.all(jobs);
   const wallMs = performance.now() - started;
-  await pool.close();
+  await opened.close();
   clearInterval(sampler);
   return { wallMs, rssMb: rss / 2 ** 20, times, steps, faces, loadMs: [...new Set(warm.map((w) => `${w.worker.threadId}:${w.worker.modelLoadMs}`))].map((k) => Number(k.split(':')[1])) };
 };
 
 // Sequential latency through one worker: one task at a time, so times are not queueing.
-const single = createArtefactPool(paths, 1);
 const firstStarted = performance.now();
-const first = await single.run(taskOf(images[0]!), { tracing: false });
+const first = await single.pool.run(taskOf(images[0]!), { tracing: false });
 const firstTaskMs = performance.now() - firstStarted;
 const latency = new Map<string, number[]>();
 const stepTimes = new Map<string, Record<string, number[]>>();
@@ -88,7 +103,7 @@ const kinds = new Map<string, string>();
 for (const s of images) {
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = await single.run(taskOf(s), { tracing: false });
+    const r = await single.pool.run(taskOf(s), { tracing: false });
     latency.set(s.file, [...(latency.get(s.file) ?? []), performance.now() - t]);
     const perStep = stepTimes.get(s.file) ?? {};
     for (const [step, v] of Object.entries(r.timings)) perStep[step] = [...(perStep[step] ?? []), v];

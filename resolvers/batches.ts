@@ -1,10 +1,10 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { isAppError } from '../src/errors.js';
-import type { ArtefactKind } from '../src/store/repositories/artefacts.js';
+import type { ArtefactKind } from '../src/artefact-kind.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
 import type { IncomingFile } from '../src/services/batches.js';
-import { ImportProcessor, type BatchProgressEvent } from '../src/services/import-processor.js';
-import { requireViewer } from '../src/auth/viewer.js';
+import type { BatchProgressEvent } from '../src/events.js';
+import type { ProcessingStep } from '../src/jobs/steps.js';
 import { artefactConnection } from './catalogue.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
@@ -14,8 +14,8 @@ import { readUpload, type UploadPromise } from './upload.js';
 type PubSub = { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } };
 
 /** Uploads become files received one at a time, each within the size limit. */
-const incoming = (uploads: readonly UploadPromise[], maxBytes: number): IncomingFile[] =>
-  uploads.map((upload) => async () => {
+const incoming = (uploads: readonly UploadPromise[]): IncomingFile[] =>
+  uploads.map((upload) => async (maxBytes) => {
     const file = await upload;
     try {
       return { filename: file.filename, data: (await readUpload(file, maxBytes)) ?? Buffer.alloc(0) };
@@ -30,7 +30,7 @@ export const batchResolvers: IResolvers<unknown, Context> = {
     id: (b: Batch) => toGlobalId('Batch', b.id),
     createdBy: (b: Batch, _a, ctx) => (b.createdBy === null ? null : ctx.loaders.user.load(b.createdBy)),
     counts: (b: Batch, _a, ctx) => {
-      const c = ctx.services.store.batches.statusCounts([b.id]).get(b.id) ?? {};
+      const c = ctx.services.batches.statusCounts(ctx.viewer, b.id);
       const n = (k: keyof typeof c) => c[k] ?? 0;
       return {
         total: Object.values(c).reduce((s, v) => s + (v ?? 0), 0),
@@ -46,18 +46,25 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   },
   BatchEntry: {
     batch: (e: BatchArtefact, _a, ctx) => ctx.loaders.batch.load(e.batchId),
+    reprocessSteps: (e: BatchArtefact) => e.reprocessSteps ?? [],
   },
   BatchProgress: {
     batch: (e: BatchProgressEvent, _a, ctx) => ctx.loaders.batch.load(e.batchId),
-    artefact: (e: BatchProgressEvent, _a, ctx) => (e.artefactId === null ? null : ctx.services.store.artefacts.byId(e.artefactId) ?? null),
+    artefact: (e: BatchProgressEvent, _a, ctx) => (e.artefactId === null ? null : ctx.services.artefacts.byId(ctx.viewer, e.artefactId)),
   },
   Mutation: {
     createBatch: (_p, a: { name: string; files: UploadPromise[]; kind?: ArtefactKind | null }, ctx) =>
-      ctx.services.batches.create(ctx.viewer, a.name, incoming(a.files, ctx.services.store.files.maxBytes), a.kind ?? null),
+      ctx.services.batches.create(ctx.viewer, a.name, incoming(a.files), a.kind ?? null),
     addToBatch: (_p, a: { batchId: string; files: UploadPromise[]; kind?: ArtefactKind | null }, ctx) =>
-      ctx.services.batches.addFiles(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'), incoming(a.files, ctx.services.store.files.maxBytes), a.kind ?? null),
+      ctx.services.batches.addFiles(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'), incoming(a.files), a.kind ?? null),
     startBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.start(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
     cancelBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.cancel(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
+    reprocessArtefacts: (_p, a: { ids: string[]; steps?: ProcessingStep[] | null }, ctx) =>
+      ctx.services.batches.reprocess(
+        ctx.viewer,
+        a.ids.map((id) => localId(id, 'Artefact', 'ids')),
+        a.steps ?? [],
+      ),
     deleteBatch: async (_p, a: { batchId: string }, ctx) => {
       await ctx.services.batches.delete(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'));
       return a.batchId;
@@ -67,18 +74,16 @@ export const batchResolvers: IResolvers<unknown, Context> = {
     batchProgress: {
       // The snapshot first, then live events: a client that subscribes late misses nothing.
       subscribe: async function* (_p: unknown, a: { batchId: string }, ctx: Context & PubSub) {
-        requireViewer(ctx.viewer);
         const id = localId(a.batchId, 'Batch', 'batchId');
-        const live = await ctx.pubsub.subscribe(ImportProcessor.topic(id));
-        yield { batchProgress: ctx.services.processor.snapshot(id) };
+        const live = await ctx.pubsub.subscribe(ctx.services.batches.progressTopic(ctx.viewer, id));
+        yield { batchProgress: ctx.services.batches.progressSnapshot(ctx.viewer, id) };
         yield* live;
       },
     },
   },
   Query: {
     batches: (_p, args: ConnectionArgs & { stage?: BatchStage | null; search?: string | null }, ctx) => {
-      requireViewer(ctx.viewer);
-      const l = ctx.services.store.batches.page(pageArgs(args), { stage: args.stage ?? null, search: args.search ?? null });
+      const l = ctx.services.batches.page(ctx.viewer, pageArgs(args), { stage: args.stage ?? null, search: args.search ?? null });
       return toConnection(l.page, l.count);
     },
   },

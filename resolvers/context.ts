@@ -1,6 +1,6 @@
 import type { ClientInfo } from '../src/services/auth.js';
-import type { Services } from '../src/services/container.js';
-import type { Loaders } from '../src/services/loaders.js';
+import type { Services } from '../src/app.js';
+import type { Loaders } from '../src/http/loaders.js';
 import type { Viewer } from '../src/auth/viewer.js';
 
 /** Sets and clears the browser's session cookies; absent for subscriptions (no HTTP response). */

@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { classifyArtefact } from '../src/pipelines/classify/classify.js';
-import { ARTEFACT_KINDS } from '../src/pipelines/classify/model.js';
+import { ARTEFACT_KINDS } from '../src/artefact-kind.js';
 import { collectingTracer } from '../src/tracing/tracer.js';
 
 const args = process.argv.slice(2);
@@ -25,7 +25,7 @@ let total = 0;
 let ms = 0;
 const lines: string[] = [];
 for (const kind of ARTEFACT_KINDS) {
-  const folder = path.join(dir, kind);
+  const folder = path.join(dir, kind.toLowerCase());
   const files = (await readdir(folder)).filter((f) => IMAGE.test(f)).sort();
   let right = 0;
   for (const file of files) {
@@ -34,7 +34,7 @@ for (const kind of ARTEFACT_KINDS) {
     const result = await classifyArtefact(bytes, collectingTracer().tracer, modelFile === undefined ? {} : { modelFile });
     ms += performance.now() - started;
     if (result.kind === kind) right++;
-    else console.log(`wrong: ${kind}/${file} -> ${result.kind} (${result.confidence.toFixed(3)})`);
+    else console.log(`wrong: ${kind.toLowerCase()}/${file} -> ${result.kind} (${result.confidence.toFixed(3)})`);
   }
   correct += right;
   total += files.length;

@@ -12,8 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createApp } from '../src/app.js';
+import { loadConfig, loadDotEnv } from '../src/config.js';
 import { enrolDirectory } from './lib/enrol.js';
-import { openPipelineRuntime } from './lib/pipeline-runtime.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { workers: { type: 'string' } } });
 const dir = positionals[0];
@@ -23,17 +24,19 @@ if (dir === undefined) {
 }
 const labels = JSON.parse(await readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, string>;
 const dataDir = await mkdtemp(path.join(tmpdir(), 'archaive-eval-identify-'));
-const runtime = await openPipelineRuntime({ dataDir, ...(values.workers ? { poolSize: Number(values.workers) } : {}) });
+loadDotEnv();
+const app = await createApp(loadConfig({ ...process.env, DATA_DIR: dataDir }), values.workers ? { poolSize: Number(values.workers) } : {});
 try {
-  const { store, identification } = runtime.stored!;
-  const enrolled = await enrolDirectory(path.join(dir, 'train'), runtime.pool, identification, store, (o) =>
+  const { store } = app;
+  const pool = app.jobs.process.workerPool();
+  const enrolled = await enrolDirectory(path.join(dir, 'train'), app, (o) =>
     console.log(`train ${o.file}: ${o.status === 'enrolled' ? `enrolled (face ${o.facePx} px)` : `skipped, ${o.reason}`}`),
   );
   console.log(`enrolled ${enrolled.filter((o) => o.status === 'enrolled').length} images of ${new Set(enrolled.filter((o) => o.status === 'enrolled').map((o) => o.person)).size} people`);
   const labelOf = (figureId: string): string => store.figures.byIds([figureId])[0]?.label ?? figureId;
   const files = Object.keys(labels).sort();
   const results = await Promise.all(
-    files.map(async (file) => ({ file, result: await runtime.pool.run({ image: await readFile(path.join(dir, 'test', file)), kind: 'hf', readText: false }, { tracing: false }) })),
+    files.map(async (file) => ({ file, result: await pool.run({ image: await readFile(path.join(dir, 'test', file)), kind: 'HF', readText: false }, { tracing: false }) })),
   );
   let known = 0;
   let top1 = 0;
@@ -44,7 +47,7 @@ try {
   for (const { file, result } of results) {
     const truth = labels[file] as string;
     const face = [...result.faces].sort((a, b) => b.box.w * b.box.h - a.box.w * a.box.h)[0];
-    const decision = face === undefined ? null : identification.decide([face])[0];
+    const decision = face === undefined ? null : app.jobs.faces.decide([face])[0];
     const best = decision?.candidates[0];
     const bestLabel = best === undefined ? null : labelOf(best.figureId);
     const assigned = decision?.outcome === 'assigned' ? labelOf(decision.figureId) : null;
@@ -70,6 +73,6 @@ try {
   console.log(`known=${known} unknown=${unknown} assigned_right=${assignedRight} assigned_wrong=${assignedWrong}`);
   console.log(`top1=${known === 0 ? 0 : (top1 / known).toFixed(3)} unknown_rejection=${unknown === 0 ? 0 : (rejected / unknown).toFixed(3)}`);
 } finally {
-  await runtime.close();
+  await app.close();
   await rm(dataDir, { recursive: true, force: true });
 }

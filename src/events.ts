@@ -1,6 +1,7 @@
 import mqemitter, { type MQEmitter } from 'mqemitter';
+import type { BatchArtefactStatus, BatchStage } from './store/repositories/batches.js';
 
-export type EntityType = 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Batch' | 'User';
+export type EntityType = 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Face' | 'FigureChange' | 'Batch' | 'User';
 export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
 
 export interface CatalogueChange {
@@ -26,21 +27,45 @@ export interface IntegrationProgress {
   at: string;
 }
 
+/** One step of one artefact of a batch, with the batch's totals; also a subscription's first event. */
+export interface BatchProgressEvent {
+  batchId: string;
+  seq: number;
+  artefactId: string | null;
+  status: BatchArtefactStatus | null;
+  step: string | null;
+  stage: BatchStage;
+  total: number;
+  done: number;
+  failed: number;
+  /** Seconds left at the average pace so far; null until one artefact has finished. */
+  etaSeconds: number | null;
+  at: string;
+}
+
+/** Every subscription topic, and so every live event the server publishes. */
 export const TOPICS = {
   catalogueChanged: 'CATALOGUE_CHANGED',
+  /** One topic per batch, so a subscriber hears only the batch it watches. */
+  batchProgress: (batchId: string): string => `BATCH_PROGRESS_${batchId}`,
   /** One topic per batch, so a subscriber hears only the run it watches. */
   integrationProgress: (batchId: string): string => `INTEGRATION_PROGRESS_${batchId}`,
 } as const;
 
 /**
- * The event bus behind GraphQL subscriptions: in-process mqemitter by default; an mqemitter-redis
- * instance can be passed in to share events across API instances.
+ * The event bus behind GraphQL subscriptions, and the only place that publishes on it: in-process
+ * mqemitter by default; an mqemitter-redis instance can be passed in to share events across API
+ * instances.
  */
 export class Events {
   constructor(readonly emitter: MQEmitter = mqemitter()) {}
 
   catalogueChanged(change: CatalogueChange): void {
     this.emitter.emit({ topic: TOPICS.catalogueChanged, payload: { catalogueChanged: change } });
+  }
+
+  batchProgress(progress: BatchProgressEvent): void {
+    this.emitter.emit({ topic: TOPICS.batchProgress(progress.batchId), payload: { batchProgress: progress } });
   }
 
   integrationProgress(progress: IntegrationProgress): void {

@@ -1,9 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { App } from '../../src/app.js';
 import { DEFAULT_MATCH_THRESHOLDS } from '../../src/pipelines/faces/match.js';
-import type { ArtefactPool } from '../../src/pool/artefact-pool.js';
-import type { IdentificationService } from '../../src/services/identification.js';
-import type { Store } from '../../src/store/store.js';
 
 export type EnrolOutcome =
   | { file: string; person: string; status: 'enrolled'; figureId: string; newFigure: boolean; facePx: number }
@@ -18,9 +16,7 @@ export const IMAGE_FILE = /\.(jpe?g|png)$/i;
  */
 export const enrolDirectory = async (
   dir: string,
-  pool: ArtefactPool,
-  identification: IdentificationService,
-  store: Store,
+  app: App,
   onOutcome: (outcome: EnrolOutcome) => void,
 ): Promise<EnrolOutcome[]> => {
   const people = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -36,7 +32,7 @@ export const enrolDirectory = async (
   const found = jobs.flat().map(async ({ person, file }) => {
     const image = await readFile(path.join(dir, file));
     try {
-      return { person, file, image, result: await pool.run({ image, kind: 'hf', readText: false }, { tracing: false }) };
+      return { person, file, image, result: await app.jobs.process.workerPool().run({ image, kind: 'HF', readText: false }, { tracing: false }) };
     } catch (error) {
       return { person, file, image, error: error instanceof Error ? error.message : String(error) };
     }
@@ -59,8 +55,8 @@ export const enrolDirectory = async (
       done({ file, person, status: 'skipped', reason: `face too small (${facePx} px < ${DEFAULT_MATCH_THRESHOLDS.minFacePx})` });
       continue;
     }
-    const source = await store.files.putImage(job.image);
-    const enrolled = await identification.enrol(person, face, source.sha256);
+    const source = await app.store.files.putImage(job.image);
+    const enrolled = await app.jobs.faces.enrol(person, face, source.sha256);
     done({ file, person, status: 'enrolled', figureId: enrolled.figureId, newFigure: enrolled.created, facePx });
   }
   return outcomes;

@@ -2,7 +2,7 @@ import type {} from '@fastify/cookie';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import type { Services } from '../services/container.js';
+import type { Services } from '../app.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { SessionCookies } from '../../resolvers/context.js';
 

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { processRequest } from 'graphql-upload-minimal';
 import mercurius from 'mercurius';
 import type { Config } from '../config.js';
-import type { Services } from '../services/container.js';
-import { createLoaders } from '../services/loaders.js';
+import type { Services } from '../app.js';
 import type { Context } from '../../resolvers/context.js';
 import { checkComplexity } from './complexity.js';
 import { checkDepth } from './depth.js';
 import { errorFormatter } from './errors.js';
+import { createLoaders } from './loaders.js';
 import { buildSchema } from './schema.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -60,7 +60,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     context: (request, reply): Omit<Context, never> => ({
       viewer: request.viewer,
       services,
-      loaders: createLoaders(services.store, services.reads),
+      loaders: createLoaders(services, request.viewer),
       client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
       cookies: app.sessionCookies(request, reply),
     }),
@@ -75,12 +75,11 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       onConnect: ({ payload }) => {
         const token = initToken(payload);
         const viewer = token === undefined ? null : services.auth.authenticate(token, 'bearer');
-        return viewer === null ? false : { viewer };
+        // Merged over the context below: the loaders read as the viewer the connection proved.
+        return viewer === null ? false : { viewer, loaders: createLoaders(services, viewer) };
       },
       context: (_socket, request) => ({
-        viewer: null,
         services,
-        loaders: createLoaders(services.store, services.reads),
         client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
       }),
     },

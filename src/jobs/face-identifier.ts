@@ -1,19 +1,10 @@
-import { AppError } from '../errors.js';
-import type { ArtefactKind as PipelineKind } from '../pipelines/classify/model.js';
-import { factualDescription, FACTUAL_DESCRIPTION_STEP } from '../pipelines/artefact/description.js';
-import type { ArtefactResult, PhotoFace } from '../pipelines/artefact/process.js';
+import { iou } from '../pipelines/faces/box.js';
 import { FACE_EMBEDDER_MODEL } from '../pipelines/faces/embed.js';
 import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars, type MatchDecision, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
-import type { FieldWrite, MetadataField } from '../store/repositories/artefacts.js';
-import type { FaceAssignment, NewFace } from '../store/repositories/figures.js';
+import type { Box, FaceAssignment, NewFace } from '../store/repositories/figures.js';
 import type { Store } from '../store/store.js';
 import type { Tracer } from '../tracing/tracer.js';
-
-export interface IdentificationOptions {
-  thresholds: Readonly<MatchThresholds>;
-  /** Whether a language model writes descriptions; without one a factual description is written. */
-  llmConfigured: boolean;
-}
+import type { PhotoFace } from '../../workers/artefact-task.js';
 
 /** What happened to one face. */
 export interface IdentifiedFace {
@@ -30,29 +21,27 @@ export interface IdentifiedFace {
   isExemplar: boolean;
 }
 
-export interface PersistedArtefact {
-  faces: IdentifiedFace[];
-  description: string | null;
-  fieldsWritten: MetadataField[];
-}
+// A detection this close to a face a person kept is that face again, not a new one.
+const SAME_FACE_IOU = 0.5;
 
-const STORE_KIND: Record<PipelineKind, 'MM' | 'HF'> = { mm: 'MM', hf: 'HF' };
+const asFaceBox = (b: Box) => ({ x: b.x, y: b.y, width: b.w, height: b.h });
 
 /**
- * Decides who each detected face is against the figures in the store, and stores faces, new
- * figures and the machine fields of an artefact. Runs on the main thread: matching is cheap, and
- * figures must be read and written in one place.
+ * Decides who each detected face is against the figures in the store, and stores faces and new
+ * figures. Runs on the main thread: matching is cheap, and figures must be read and written in one
+ * place.
  *
  * Rules (docs/pipelines.md): assigned faces (AUTO) add an exemplar only when they add diversity;
  * uncertain ones are SUGGESTED with the best candidate; unknown faces of at least `minFacePx` found
  * a new unnamed figure (NEW) with a headshot; unknown smaller faces stay UNASSIGNED, because their
  * embeddings are too unreliable to found a figure on. The gallery is read once per photo, so two
- * faces of one photo are never matched to each other.
+ * faces of one photo are never matched to each other. A repeated run replaces the machine's faces
+ * of the photo but never one a person placed, and adds no second face where one was kept.
  */
-export class IdentificationService {
+export class FaceIdentifier {
   constructor(
     private readonly store: Store,
-    private readonly options: IdentificationOptions = { thresholds: DEFAULT_MATCH_THRESHOLDS, llmConfigured: false },
+    private readonly thresholds: Readonly<MatchThresholds> = DEFAULT_MATCH_THRESHOLDS,
   ) {}
 
   private gallery(): FigureExemplars[] {
@@ -84,15 +73,17 @@ export class IdentificationService {
   }
 
   private decideWith(gallery: readonly FigureExemplars[], faces: readonly PhotoFace[]): MatchDecision[] {
-    return faces.map((face) => matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.options.thresholds));
+    return faces.map((face) => matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.thresholds));
   }
 
   private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }): Promise<IdentifiedFace[]> {
     // A repeated run replaces what the last one stored instead of adding the faces again.
     if (input.artefactId !== null) this.store.figures.clearMachineFaces(input.artefactId);
+    const kept = input.artefactId === null ? [] : this.store.figures.facesOfArtefacts([input.artefactId]).map((f) => asFaceBox(f.box));
+    const fresh = input.faces.filter((f) => !kept.some((k) => iou(k, asFaceBox(f.box)) >= SAME_FACE_IOU));
     const gallery = this.gallery();
-    const { thresholds } = this.options;
-    const planned = this.decideWith(gallery, input.faces).map((decision, i) => ({ face: input.faces[i] as PhotoFace, decision }));
+    const { thresholds } = this;
+    const planned = this.decideWith(gallery, fresh).map((decision, i) => ({ face: fresh[i] as PhotoFace, decision }));
     // Headshots first (async), so the rows are then written in one transaction.
     const headshots = await Promise.all(
       planned.map(async ({ face, decision }) =>
@@ -162,45 +153,5 @@ export class IdentificationService {
       });
       return { figureId: figure.id, faceId: saved.id, created: existing === undefined };
     });
-  }
-
-  /**
-   * Stores what the pipeline found for an artefact: its kind (when the classifier chose it), the
-   * faces and their figures, and machine fields (page text, or photo text and a factual description
-   * when no language model is configured).
-   */
-  async persistArtefact(artefactId: string, result: ArtefactResult, tracer: Tracer): Promise<PersistedArtefact> {
-    const artefact = this.store.artefacts.byId(artefactId);
-    if (artefact === undefined) throw new AppError('NOT_FOUND', `Artefact ${artefactId} not found`);
-    if (result.classification !== null && artefact.kindSource !== 'UPLOADER' && artefact.kindSource !== 'EDITOR') {
-      // The classifier's probability of the kind chosen (lower when faces settled an unsure verdict).
-      this.store.artefacts.update(artefactId, { kind: STORE_KIND[result.kind], kindSource: 'CLASSIFIER', kindConfidence: result.classification.scores[result.kind] });
-    }
-    const faces = await this.identifyFaces({ artefactId, sourceSha256: artefact.fileSha256, faces: result.faces }, tracer);
-    const writes: FieldWrite[] = [];
-    const machine = (field: MetadataField, value: string, step: string, model: string | null): FieldWrite => ({ field, value, origin: 'MACHINE', step, model });
-    let description: string | null = null;
-    if (result.kind === 'mm' && result.ocr !== null) {
-      writes.push(machine('ocrTranscription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
-      // The working transcription starts as the OCR reading; correction and people add versions.
-      // A person's transcription is never replaced by a new machine reading.
-      const current = this.store.artefacts.currentFields([artefactId]).find((f) => f.field === 'transcription');
-      if (current?.origin !== 'HUMAN') writes.push(machine('transcription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
-      // Without a language model to correct it, the machine reading is the searchable transcription.
-      if (!this.options.llmConfigured) writes.push(machine('transcription', result.ocr.text, 'ocr.read', 'pp-ocrv4'));
-      writes.push(machine('simplified', result.ocr.simplified, 'ocr.read', 'pp-ocrv4'));
-      writes.push(machine('ocrLayout', JSON.stringify({ orientation: result.ocr.orientation, rotation: result.ocr.rotation, lines: result.ocr.lines }), 'ocr.read', 'pp-ocrv4'));
-    } else if (result.kind === 'hf') {
-      const bannerText = result.bannerText ?? '';
-      if (bannerText.length > 0) writes.push(machine('bannerText', bannerText, 'ocr.banner', 'pp-ocrv4'));
-      if (!this.options.llmConfigured) {
-        const knownNames = faces.filter((f) => f.assignment === 'AUTO' && f.figureLabel !== null).map((f) => f.figureLabel as string);
-        description = factualDescription({ people: result.faces.length, knownNames, bannerText });
-        writes.push(machine('description', description, FACTUAL_DESCRIPTION_STEP, null));
-      }
-    }
-    const fieldsWritten = this.store.artefacts.writeFields(artefactId, writes);
-    tracer.report({ source: 'artefact.persist', message: `Stored ${faces.length} faces and ${fieldsWritten.length} fields`, data: { artefactId, fields: fieldsWritten } });
-    return { faces, description, fieldsWritten };
   }
 }

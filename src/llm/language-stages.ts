@@ -1,22 +1,18 @@
-import type { LlmInterface, LlmOutcome } from '../llm/llm-interface.js';
-import { captionPhoto } from '../llm/stages/caption.js';
-import { extractEntities, type Entity } from '../llm/stages/entities.js';
-import { correctOcr } from '../llm/stages/ocr-correction.js';
-import { summarise } from '../llm/stages/summary.js';
-import { translateToEnglish } from '../llm/stages/translation.js';
 import type { OcrPage } from '../ocr/types.js';
-import { offlineEntities } from '../pipelines/language/offline-entities.js';
-import type { Artefact, FieldVersion, FieldWrite, MetadataField } from '../store/repositories/artefacts.js';
-import type { Store } from '../store/store.js';
+import { mergeEntities, offlineEnglishEntities, type StoredEntity } from '../pipelines/language/entities.js';
+import type { ArtefactFields } from '../services/artefact-fields.js';
+import type { Artefact, MetadataField } from '../store/repositories/artefacts.js';
+import type { FileStore } from '../store/files.js';
 import type { Tracer } from '../tracing/tracer.js';
+import type { LlmInterface, LlmOutcome } from './llm-interface.js';
+import { captionPhoto } from './stages/caption.js';
+import { extractEntities } from './stages/entities.js';
+import { correctOcr } from './stages/ocr-correction.js';
+import { summarise } from './stages/summary.js';
+import { translateToEnglish } from './stages/translation.js';
 
 // Characters below this confidence are offered to the correcting model with their alternatives.
-const UNSURE_BELOW = 0.6;
-
-export interface StoredEntity extends Entity {
-  /** Where it was found: the English translation or the Chinese text, by a model or offline. */
-  source: 'llm-en' | 'llm-zh' | 'offline-en';
-}
+const DOUBTFUL_CHAR_BELOW = 0.6;
 
 const answered = <T>(o: LlmOutcome<T>): o is Extract<LlmOutcome<T>, { status: 'answered' }> => o.status === 'answered';
 
@@ -29,7 +25,8 @@ const answered = <T>(o: LlmOutcome<T>): o is Extract<LlmOutcome<T>, { status: 'a
  */
 export class LanguageStages {
   constructor(
-    private readonly store: Store,
+    private readonly files: FileStore,
+    private readonly fields: ArtefactFields,
     private readonly llm: LlmInterface,
   ) {}
 
@@ -38,13 +35,13 @@ export class LanguageStages {
     else if (artefact.kind === 'HF') await this.photo(artefact, tracer, signal);
   }
 
-  private current(artefactId: string): Map<MetadataField, FieldVersion> {
-    return new Map(this.store.artefacts.currentFields([artefactId]).map((f) => [f.field, f]));
+  private current(artefactId: string) {
+    return this.fields.current(artefactId);
   }
 
+  /** A machine version; a person's current value stays current (see ArtefactFields). */
   private write(artefactId: string, field: MetadataField, value: string, step: string, model: string): void {
-    const w: FieldWrite = { field, value, origin: 'MACHINE', step, model };
-    this.store.artefacts.writeFields(artefactId, [w]);
+    this.fields.write(artefactId, [{ field, value, origin: 'MACHINE', step, model }]);
   }
 
   private async minutes(artefact: Artefact, tracer: Tracer, signal: AbortSignal): Promise<void> {
@@ -55,10 +52,9 @@ export class LanguageStages {
       return;
     }
     const options = { tracer, signal };
-    const image = await this.store.files.read(artefact.fileSha256);
+    const image = await this.files.read(artefact.fileSha256);
     const correction = await correctOcr(this.llm, { image, text: ocr, uncertain: uncertainCharacters(fields.get('ocrLayout')?.value) }, options);
-    // A person's transcription is never replaced by a model's.
-    if (answered(correction) && fields.get('transcription')?.origin !== 'HUMAN') {
+    if (answered(correction)) {
       this.write(artefact.id, 'transcription', correction.value.text, 'llm.ocr_correction', correction.model);
     }
     const chinese = this.current(artefact.id).get('transcription')?.value ?? ocr;
@@ -80,7 +76,7 @@ export class LanguageStages {
         entities.push(...fromEnglish.value.map((e) => ({ ...e, source: 'llm-en' as const })));
         models.push(fromEnglish.model);
       }
-      entities.push(...offlineEntities(english).map((e) => ({ ...e, source: 'offline-en' as const })));
+      entities.push(...offlineEnglishEntities(english));
       models.push('compromise');
     }
     const fromChinese = await extractEntities(this.llm, chinese, options);
@@ -95,7 +91,7 @@ export class LanguageStages {
   private async photo(artefact: Artefact, tracer: Tracer, signal: AbortSignal): Promise<void> {
     const fields = this.current(artefact.id);
     if (fields.get('caption')?.origin === 'HUMAN') return;
-    const image = await this.store.files.read(artefact.fileSha256);
+    const image = await this.files.read(artefact.fileSha256);
     const draft = fields.get('description')?.value ?? undefined;
     const caption = await captionPhoto(this.llm, { image, ...(draft === undefined ? {} : { draft }) }, { tracer, signal });
     if (answered(caption)) this.write(artefact.id, 'caption', caption.value, 'llm.caption', caption.model);
@@ -109,17 +105,7 @@ function uncertainCharacters(layoutJson: string | null | undefined) {
   return page.lines.flatMap((line, l) =>
     line.chars
       .map((c, i) => ({ line: l, position: i, char: c.char, confidence: c.confidence, alternatives: c.candidates.map((k) => k.char).filter((k) => k !== c.char).slice(0, 4) }))
-      .filter((c) => c.confidence < UNSURE_BELOW && c.alternatives.length > 0)
+      .filter((c) => c.confidence < DOUBTFUL_CHAR_BELOW && c.alternatives.length > 0)
       .map(({ confidence: _confidence, ...c }) => c),
   );
-}
-
-/** One entry per (label, text), case-insensitively; the first source that found it is kept. */
-export function mergeEntities(entities: readonly StoredEntity[]): StoredEntity[] {
-  const seen = new Map<string, StoredEntity>();
-  for (const e of entities) {
-    const key = `${e.label}:${e.text.toLowerCase()}`;
-    if (!seen.has(key)) seen.set(key, e);
-  }
-  return [...seen.values()];
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { LlmInterface } from '../llm/llm-interface.js';
-import { askArchivus, MAX_HISTORY_TURNS, type ArchivusInput, type ArtefactKind as ChatKind } from '../llm/stages/archivus.js';
+import type { ArtefactKind } from '../artefact-kind.js';
+import { askArchivus, MAX_HISTORY_TURNS, type ArchivusInput } from '../llm/stages/archivus.js';
 import type { Artefact, MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
 import { Tracer } from '../tracing/tracer.js';
+import { lookUp } from './lookup.js';
 import type { TraceWriter } from '../tracing/trace-writer.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
@@ -39,8 +41,8 @@ export interface ArchivusChunk {
 }
 
 /** The fields Archivus may talk about, with the labels it sees, by kind. */
-const FACT_FIELDS: Readonly<Record<ChatKind, ReadonlyArray<[MetadataField, string]>>> = {
-  mm: [
+const FACT_FIELDS: Readonly<Record<ArtefactKind, ReadonlyArray<[MetadataField, string]>>> = {
+  MM: [
     ['transcription', 'Transcription (Traditional Chinese)'],
     ['simplified', 'Simplified Chinese'],
     ['translation', 'English translation'],
@@ -48,7 +50,7 @@ const FACT_FIELDS: Readonly<Record<ChatKind, ReadonlyArray<[MetadataField, strin
     ['description', 'Description'],
     ['additionalInfo', 'Additional information'],
   ],
-  hf: [
+  HF: [
     ['caption', 'Caption'],
     ['bannerText', 'Text on banners'],
     ['description', 'Description'],
@@ -84,8 +86,7 @@ export class ArchivusService {
   stream(viewer: Viewer | null, artefactId: string, request: ChatRequest): AsyncGenerator<ArchivusChunk> {
     requireViewer(viewer);
     const input = parseInput(chatSchema, request);
-    const artefact = this.store.artefacts.byId(artefactId);
-    if (!artefact) throw notFound('Artefact', artefactId);
+    const artefact = lookUp(this.store, 'Artefact', artefactId);
     const kind = this.chatKind(artefact);
     return this.chunks(artefactId, {
       kind,
@@ -120,13 +121,13 @@ export class ArchivusService {
   }
 
   // An artefact not yet classified is talked about as minutes when it has a transcription.
-  private chatKind(artefact: Artefact): ChatKind {
-    if (artefact.kind !== null) return artefact.kind === 'MM' ? 'mm' : 'hf';
-    return this.store.artefacts.currentFields([artefact.id]).some((f) => f.field === 'transcription' && f.value) ? 'mm' : 'hf';
+  private chatKind(artefact: Artefact): ArtefactKind {
+    if (artefact.kind !== null) return artefact.kind;
+    return this.store.artefacts.currentFields([artefact.id]).some((f) => f.field === 'transcription' && f.value) ? 'MM' : 'HF';
   }
 
   /** The current metadata of the kind, the named figures in it and its categories, by label. */
-  private facts(artefact: Artefact, kind: ChatKind): Record<string, string | null> {
+  private facts(artefact: Artefact, kind: ArtefactKind): Record<string, string | null> {
     const current = new Map(this.store.artefacts.currentFields([artefact.id]).map((f) => [f.field, f.value]));
     const facts: Record<string, string | null> = {};
     for (const [field, label] of FACT_FIELDS[kind]) facts[label] = current.get(field) ?? null;

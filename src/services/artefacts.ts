@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isMetadataField, type Artefact, type FieldVersion, type MetadataField } from '../store/repositories/artefacts.js';
 import type { Store } from '../store/store.js';
+import type { ArtefactFields } from './artefact-fields.js';
 import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
 import { parseInput, trimmed } from '../validation.js';
@@ -28,6 +29,7 @@ const editSchema = z.object({
 export class ArtefactService {
   constructor(
     private readonly store: Store,
+    private readonly fields: ArtefactFields,
     private readonly changes: ChangeRecorder,
   ) {}
 
@@ -55,7 +57,8 @@ export class ArtefactService {
           ...(data.kind !== undefined && data.kind !== before.kind ? { kind: data.kind, kindSource: 'EDITOR' as const, kindConfidence: null } : {}),
         });
       }
-      return this.store.artefacts.writeFields(
+      // Derived fields (Simplified Chinese, offline entities) follow the edited text as machine versions.
+      return this.fields.write(
         id,
         (data.fields ?? []).map((f) => ({ field: f.name as MetadataField, value: f.value, origin: 'HUMAN' as const, authorId: user.id })),
       );

@@ -1,15 +1,23 @@
 import { z } from 'zod';
 import { AppError, isAppError, notFound } from '../errors.js';
-import type { Artefact, ArtefactKind } from '../store/repositories/artefacts.js';
-import type { Batch } from '../store/repositories/batches.js';
+import type { ArtefactKind } from '../artefact-kind.js';
+import type { Artefact } from '../store/repositories/artefacts.js';
+import type { Batch, BatchArtefact, BatchArtefactStatus, BatchStage } from '../store/repositories/batches.js';
+import type { Listing, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
-import type { ImportProcessor } from './import-processor.js';
+import { lookUp } from './lookup.js';
+import { TOPICS, type BatchProgressEvent } from '../events.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { PROCESSING_STEPS, type ProcessingStep } from '../jobs/steps.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
-/** One uploaded file, received only when its turn comes (uploads arrive in order on one stream). */
-export type IncomingFile = () => Promise<{ filename: string; data: Buffer } | { filename: string; error: AppError }>;
+/**
+ * One uploaded file, received only when its turn comes (uploads arrive in order on one stream) and
+ * refused past `maxBytes`.
+ */
+export type IncomingFile = (maxBytes: number) => Promise<{ filename: string; data: Buffer } | { filename: string; error: AppError }>;
 
 export interface FileOutcome {
   filename: string;
@@ -19,22 +27,55 @@ export interface FileOutcome {
 
 const nameSchema = z.object({ name: trimmed(1, 120) });
 
+// One request's worth of artefacts; more are queued in several requests.
+const MAX_REPROCESS = 500;
+
 /**
- * Batches: upload (each file checked and reported on by itself), start, cancel, resume, delete.
- * The work itself is the ImportProcessor's.
+ * Batches: upload (each file checked and reported on by itself), start, cancel, resume, delete,
+ * and reprocessing. The work itself is the JobQueue's.
  */
 export class BatchService {
   constructor(
     private readonly store: Store,
     private readonly changes: ChangeRecorder,
-    private readonly processor: ImportProcessor,
+    private readonly queue: JobQueue,
     private readonly maxFiles: number,
   ) {}
 
-  batch(id: string): Batch {
-    const b = this.store.batches.byIds([id])[0];
-    if (!b) throw notFound('Batch', id);
-    return b;
+  /** Batches, filtered by stage and name (any signed-in user). */
+  page(viewer: Viewer | null, args: PageArgs, filter: { stage: BatchStage | null; search: string | null }): Listing<Batch> {
+    requireViewer(viewer);
+    return this.store.batches.page(args, filter);
+  }
+
+  /** Batches by id (any signed-in user); uncached, as they change with every processing step. */
+  byIds(viewer: Viewer | null, ids: readonly string[]): Batch[] {
+    requireViewer(viewer);
+    return this.store.batches.byIds(ids);
+  }
+
+  /** The batch entries of artefacts (any signed-in user). */
+  entriesOf(viewer: Viewer | null, artefactIds: readonly string[]): BatchArtefact[] {
+    requireViewer(viewer);
+    return this.store.batches.entriesOf(artefactIds);
+  }
+
+  /** How many of the batch's artefacts are in each status (any signed-in user). */
+  statusCounts(viewer: Viewer | null, batchId: string): Partial<Record<BatchArtefactStatus, number>> {
+    requireViewer(viewer);
+    return this.store.batches.statusCounts([batchId]).get(batchId) ?? {};
+  }
+
+  /** The topic of the batch's progress events (any signed-in user). */
+  progressTopic(viewer: Viewer | null, batchId: string): string {
+    requireViewer(viewer);
+    return TOPICS.batchProgress(batchId);
+  }
+
+  /** The batch's progress now, the first event of a progress subscription (any signed-in user). */
+  progressSnapshot(viewer: Viewer | null, batchId: string): BatchProgressEvent {
+    requireViewer(viewer);
+    return this.queue.snapshot(batchId);
   }
 
   async create(viewer: Viewer | null, name: string, files: readonly IncomingFile[], kind: ArtefactKind | null): Promise<{ batch: Batch; files: FileOutcome[] }> {
@@ -48,12 +89,12 @@ export class BatchService {
       accepted: outcomes.filter((o) => o.artefact).length,
       refused: outcomes.filter((o) => o.error).length,
     });
-    return { batch: this.batch(batch.id), files: outcomes };
+    return { batch: lookUp(this.store, 'Batch', batch.id), files: outcomes };
   }
 
   async addFiles(viewer: Viewer | null, batchId: string, files: readonly IncomingFile[], kind: ArtefactKind | null): Promise<{ batch: Batch; files: FileOutcome[] }> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const batch = this.batch(batchId);
+    const batch = lookUp(this.store, 'Batch', batchId);
     if (batch.stage !== 'UPLOAD_PENDING') throw new AppError('CONFLICT', 'Files can only be added before the batch is started');
     this.checkCount(files);
     const outcomes = await this.addEach(batch, files, kind, user.id);
@@ -61,41 +102,75 @@ export class BatchService {
       accepted: outcomes.filter((o) => o.artefact).length,
       refused: outcomes.filter((o) => o.error).length,
     });
-    return { batch: this.batch(batchId), files: outcomes };
+    return { batch: lookUp(this.store, 'Batch', batchId), files: outcomes };
   }
 
   /** Queues a batch for processing (from upload, or again after a cancel). */
   async start(viewer: Viewer | null, batchId: string): Promise<Batch> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const batch = this.batch(batchId);
+    const batch = lookUp(this.store, 'Batch', batchId);
     if (batch.stage !== 'UPLOAD_PENDING' && batch.stage !== 'CANCELLED') {
       throw new AppError('CONFLICT', `A ${batch.stage.toLowerCase()} batch cannot be started`);
     }
-    if (this.store.batches.entriesOfBatch(batchId).length === 0) throw new AppError('BAD_USER_INPUT', 'The batch has no artefacts');
+    if (this.store.batches.entries(batchId).length === 0) throw new AppError('BAD_USER_INPUT', 'The batch has no artefacts');
     this.store.batches.setStage(batchId, 'QUEUED');
     await this.changes.record(user, batch.stage === 'CANCELLED' ? 'batch.resume' : 'batch.start', { type: 'Batch', id: batchId }, 'UPDATED', ['batches']);
-    this.processor.wake();
-    return this.batch(batchId);
+    this.queue.wake();
+    return lookUp(this.store, 'Batch', batchId);
   }
 
   async cancel(viewer: Viewer | null, batchId: string): Promise<Batch> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const batch = this.batch(batchId);
-    if (batch.stage !== 'QUEUED' && batch.stage !== 'PROCESSING') throw new AppError('CONFLICT', `A ${batch.stage.toLowerCase()} batch is not running`);
-    this.store.batches.setStage(batchId, 'CANCELLED');
-    this.processor.cancel(batchId);
+    const batch = lookUp(this.store, 'Batch', batchId);
+    const processing = batch.stage === 'QUEUED' || batch.stage === 'PROCESSING';
+    const reprocessing = this.store.batches.entries(batchId).some((e) => e.reprocessSteps !== null) || this.queue.isRunning(batchId);
+    if (!processing && !reprocessing) throw new AppError('CONFLICT', `A ${batch.stage.toLowerCase()} batch is not running`);
+    this.store.db.transaction(() => {
+      if (processing) this.store.batches.setStage(batchId, 'CANCELLED');
+      this.store.batches.dropReprocess(batchId);
+    });
+    this.queue.cancel(batchId);
     await this.changes.record(user, 'batch.cancel', { type: 'Batch', id: batchId }, 'UPDATED', ['batches']);
-    return this.batch(batchId);
+    return lookUp(this.store, 'Batch', batchId);
+  }
+
+  /**
+   * Queues artefacts to be processed again, with the steps named (every step when none are): the
+   * queue takes them in turn with other work. Each artefact must be in a batch that is not being
+   * processed or integrated right now.
+   */
+  async reprocess(viewer: Viewer | null, artefactIds: readonly string[], steps: readonly ProcessingStep[]): Promise<BatchArtefact[]> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    const ids = [...new Set(artefactIds)];
+    if (ids.length === 0) throw new AppError('BAD_USER_INPUT', 'Name at least one artefact', { field: 'ids' });
+    if (ids.length > MAX_REPROCESS) throw new AppError('BAD_USER_INPUT', `At most ${MAX_REPROCESS} artefacts at a time`, { field: 'ids' });
+    const entries = this.store.batches.entriesOf(ids);
+    for (const id of ids) {
+      const entry = entries.find((e) => e.artefactId === id);
+      if (!entry) throw this.store.artefacts.byId(id) ? new AppError('BAD_USER_INPUT', `Artefact ${id} is in no batch, so it cannot be queued`, { field: 'ids' }) : notFound('Artefact', id);
+      const stage = lookUp(this.store, 'Batch', entry.batchId).stage;
+      if (stage === 'QUEUED' || stage === 'PROCESSING' || stage === 'INTEGRATING' || entry.status === 'UNPROCESSED') {
+        throw new AppError('CONFLICT', `Artefact ${id} is waiting or being worked on in its batch (${stage.toLowerCase()}); reprocess it once that is over`);
+      }
+    }
+    const chosen = steps.length === 0 ? [...PROCESSING_STEPS] : PROCESSING_STEPS.filter((s) => steps.includes(s));
+    this.store.batches.requestReprocess(ids, chosen);
+    for (const batchId of new Set(entries.map((e) => e.batchId))) {
+      const artefacts = entries.filter((e) => e.batchId === batchId).map((e) => e.artefactId);
+      await this.changes.record(user, 'batch.reprocess', { type: 'Batch', id: batchId }, 'UPDATED', ['batches'], { artefacts, steps: chosen });
+    }
+    this.queue.wake();
+    return this.store.batches.entriesOf(ids);
   }
 
   /** Deletes the batch and its own artefacts (their memberships and faces go with them). */
   async delete(viewer: Viewer | null, batchId: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const batch = this.batch(batchId);
-    if (batch.stage === 'QUEUED' || batch.stage === 'PROCESSING' || this.processor.isRunning(batchId)) {
+    const batch = lookUp(this.store, 'Batch', batchId);
+    if (batch.stage === 'QUEUED' || batch.stage === 'PROCESSING' || this.queue.isRunning(batchId)) {
       throw new AppError('CONFLICT', 'Cancel the batch before deleting it');
     }
-    const entries = this.store.batches.entriesOfBatch(batchId);
+    const entries = this.store.batches.entries(batchId);
     this.store.db.transaction(() => {
       for (const e of entries) this.store.artefacts.delete(e.artefactId);
       this.store.batches.delete(batchId);
@@ -117,7 +192,7 @@ export class BatchService {
     const seen = new Set<string>();
     const outcomes: FileOutcome[] = [];
     for (const receive of files) {
-      const file = await receive();
+      const file = await receive(this.store.files.maxBytes);
       const refuse = (code: string, message: string) => outcomes.push({ filename: file.filename, artefact: null, error: { code, message } });
       if ('error' in file) {
         refuse(file.error.code, file.error.message);

@@ -4,68 +4,90 @@ import type { Category, CategoryMembership } from '../store/repositories/categor
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { Page, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
-import type { ReadCache } from '../cache/read-cache.js';
+import type { CacheTable, ReadCache } from '../cache/read-cache.js';
+import { TOPICS } from '../events.js';
+import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 type Ids = readonly string[];
 
+/** A read any signed-in user may make. */
+type Read<A, R> = (viewer: Viewer | null, arg: A) => Promise<R>;
+
 /**
- * The catalogue's read side: every query the GraphQL edge makes for artefacts, collections and
- * figures, each cached and tagged with the tables it reads. Batches and users are read directly:
- * they change with every processing step and sign-in.
+ * The catalogue's read side: every query the GraphQL edge makes for artefacts, collections,
+ * figures and faces, each cached and tagged with the tables it reads, and each for any signed-in
+ * user. Batches and users are read by their services, uncached: they change with every processing
+ * step and sign-in.
  */
 export class CatalogueReads {
-  readonly artefactPage: (q: { args: PageArgs; filter: ArtefactFilter }) => Promise<Page<Artefact>>;
-  readonly artefactCount: (filter: ArtefactFilter) => Promise<number>;
-  readonly artefactsByIds: (ids: Ids) => Promise<Artefact[]>;
-  readonly fieldsOf: (ids: Ids) => Promise<FieldVersion[]>;
-  readonly categoryMembershipsOf: (ids: Ids) => Promise<CategoryMembership[]>;
-  readonly bookMembershipsOf: (ids: Ids) => Promise<{ bookId: string; artefactId: string; position: number }[]>;
-  readonly figuresIn: (ids: Ids) => Promise<{ artefactId: string; figure: Figure }[]>;
-  readonly facesOfArtefacts: (ids: Ids) => Promise<Face[]>;
-  readonly facesOfFigures: (ids: Ids) => Promise<Face[]>;
-  readonly categoriesByIds: (ids: Ids) => Promise<Category[]>;
-  readonly booksByIds: (ids: Ids) => Promise<Book[]>;
-  readonly figuresByIds: (ids: Ids) => Promise<Figure[]>;
-  readonly categoryPage: (q: { args: PageArgs; search: string | null }) => Promise<{ page: Page<Category>; total: number }>;
-  readonly bookPage: (q: { args: PageArgs; search: string | null }) => Promise<{ page: Page<Book>; total: number }>;
-  readonly figurePage: (q: { args: PageArgs; named: boolean | null; search: string | null }) => Promise<{ page: Page<Figure>; total: number }>;
-  readonly categoryMemberCounts: (ids: Ids) => Promise<Map<string, number>>;
-  readonly bookMembers: (q: { bookId: string; args: PageArgs }) => Promise<{ page: Page<string>; total: number }>;
+  readonly artefactPage: Read<{ args: PageArgs; filter: ArtefactFilter }, Page<Artefact>>;
+  readonly artefactCount: Read<ArtefactFilter, number>;
+  readonly artefactsByIds: Read<Ids, Artefact[]>;
+  readonly fieldsOf: Read<Ids, FieldVersion[]>;
+  readonly categoryMembershipsOf: Read<Ids, CategoryMembership[]>;
+  readonly bookMembershipsOf: Read<Ids, { bookId: string; artefactId: string; position: number }[]>;
+  readonly figuresIn: Read<Ids, { artefactId: string; figure: Figure }[]>;
+  readonly facesByIds: Read<Ids, Face[]>;
+  readonly facesOfArtefacts: Read<Ids, Face[]>;
+  readonly facesOfFigures: Read<Ids, Face[]>;
+  readonly categoriesByIds: Read<Ids, Category[]>;
+  readonly booksByIds: Read<Ids, Book[]>;
+  readonly figuresByIds: Read<Ids, Figure[]>;
+  readonly categoryPage: Read<{ args: PageArgs; search: string | null }, { page: Page<Category>; total: number }>;
+  readonly bookPage: Read<{ args: PageArgs; search: string | null }, { page: Page<Book>; total: number }>;
+  readonly figurePage: Read<{ args: PageArgs; named: boolean | null; search: string | null }, { page: Page<Figure>; total: number }>;
+  readonly categoryMemberCounts: Read<Ids, Map<string, number>>;
+  readonly bookMembers: Read<{ bookId: string; args: PageArgs }, { page: Page<string>; total: number }>;
 
   constructor(store: Store, cache: ReadCache) {
     const { artefacts, categories, books, figures } = store;
-    this.artefactPage = cache.define('artefactPage', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (q) =>
+    // The check stays outside the cache: every viewer shares a cached result.
+    const define = <A, R>(name: string, tables: readonly CacheTable[], read: (arg: A) => R): Read<A, R> => {
+      const cached = cache.define(name, tables, read);
+      return async (viewer, arg) => {
+        requireViewer(viewer);
+        return cached(arg);
+      };
+    };
+    this.artefactPage = define('artefactPage', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (q) =>
       artefacts.page(q.args, q.filter).page,
     );
-    this.artefactCount = cache.define('artefactCount', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (f) =>
+    this.artefactCount = define('artefactCount', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (f) =>
       artefacts.count(f),
     );
-    this.artefactsByIds = cache.define('artefactsByIds', ['artefacts'], (ids) => artefacts.byIds(ids));
-    this.fieldsOf = cache.define('fieldsOf', ['fields'], (ids) => artefacts.currentFields(ids));
-    this.categoryMembershipsOf = cache.define('categoryMembershipsOf', ['categories'], (ids) => categories.membershipsOf(ids));
-    this.bookMembershipsOf = cache.define('bookMembershipsOf', ['books'], (ids) => books.membershipsOf(ids));
-    this.figuresIn = cache.define('figuresIn', ['figures'], (ids) => figures.figuresIn(ids));
-    this.facesOfArtefacts = cache.define('facesOfArtefacts', ['figures'], (ids) => figures.facesOfArtefacts(ids));
-    this.facesOfFigures = cache.define('facesOfFigures', ['figures'], (ids) => figures.facesOfFigures(ids));
-    this.categoriesByIds = cache.define('categoriesByIds', ['categories'], (ids) => categories.byIds(ids));
-    this.booksByIds = cache.define('booksByIds', ['books'], (ids) => books.byIds(ids));
-    this.figuresByIds = cache.define('figuresByIds', ['figures'], (ids) => figures.byIds(ids));
-    this.categoryPage = cache.define('categoryPage', ['categories'], (q) => {
+    this.artefactsByIds = define('artefactsByIds', ['artefacts'], (ids) => artefacts.byIds(ids));
+    this.fieldsOf = define('fieldsOf', ['fields'], (ids) => artefacts.currentFields(ids));
+    this.categoryMembershipsOf = define('categoryMembershipsOf', ['categories'], (ids) => categories.membershipsOf(ids));
+    this.bookMembershipsOf = define('bookMembershipsOf', ['books'], (ids) => books.membershipsOf(ids));
+    this.figuresIn = define('figuresIn', ['figures'], (ids) => figures.figuresIn(ids));
+    this.facesByIds = define('facesByIds', ['figures'], (ids) => figures.facesByIds(ids));
+    this.facesOfArtefacts = define('facesOfArtefacts', ['figures'], (ids) => figures.facesOfArtefacts(ids));
+    this.facesOfFigures = define('facesOfFigures', ['figures'], (ids) => figures.facesOfFigures(ids));
+    this.categoriesByIds = define('categoriesByIds', ['categories'], (ids) => categories.byIds(ids));
+    this.booksByIds = define('booksByIds', ['books'], (ids) => books.byIds(ids));
+    this.figuresByIds = define('figuresByIds', ['figures'], (ids) => figures.byIds(ids));
+    this.categoryPage = define('categoryPage', ['categories'], (q) => {
       const l = categories.page(q.args, { search: q.search });
       return { page: l.page, total: l.count() };
     });
-    this.bookPage = cache.define('bookPage', ['books'], (q) => {
+    this.bookPage = define('bookPage', ['books'], (q) => {
       const l = books.page(q.args, { search: q.search });
       return { page: l.page, total: l.count() };
     });
-    this.figurePage = cache.define('figurePage', ['figures'], (q) => {
+    this.figurePage = define('figurePage', ['figures'], (q) => {
       const l = figures.page(q.args, { named: q.named, search: q.search });
       return { page: l.page, total: l.count() };
     });
-    this.categoryMemberCounts = cache.define('categoryMemberCounts', ['categories'], (ids) => categories.memberCounts(ids));
-    this.bookMembers = cache.define('bookMembers', ['books'], (q) => {
+    this.categoryMemberCounts = define('categoryMemberCounts', ['categories'], (ids) => categories.memberCounts(ids));
+    this.bookMembers = define('bookMembers', ['books'], (q) => {
       const l = books.members(q.bookId, q.args);
       return { page: l.page, total: l.count() };
     });
+  }
+
+  /** The topic of catalogueChanged: every create, update and delete, for any signed-in user. */
+  changeTopic(viewer: Viewer | null): string {
+    requireViewer(viewer);
+    return TOPICS.catalogueChanged;
   }
 }

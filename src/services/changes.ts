@@ -1,6 +1,6 @@
 import type { User } from '../store/repositories/users.js';
 import type { AuditService } from './audit.js';
-import type { ChangeKind, EntityType, Events } from './events.js';
+import type { ChangeKind, EntityType, Events } from '../events.js';
 import type { CacheTable, ReadCache } from '../cache/read-cache.js';
 
 /**
@@ -32,7 +32,8 @@ export class ChangeRecorder {
     this.noteChange(type, id, 'DELETED');
   }
 
-  private noteChange(type: EntityType, id: string, change: ChangeKind): void {
+  /** Announces a further change made by the same write (e.g. the figures an undo brought back). */
+  noteChange(type: EntityType, id: string, change: ChangeKind): void {
     this.events.catalogueChanged({ entity: type, id, change, at: new Date().toISOString() });
   }
 }

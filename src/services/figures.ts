@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import type { Face, Figure } from '../store/repositories/figures.js';
+import { AppError, badInput, notFound } from '../errors.js';
+import type { FigureChange, FigureChangeKind, FigureStep } from '../store/repositories/figure-changes.js';
+import { figureName, isUntagged, placementOf, UNTAGGED, type Face, type Figure } from '../store/repositories/figures.js';
 import type { StoredFile } from '../store/files.js';
+import type { Listing, PageArgs } from '../store/pagination.js';
+import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
+import { reverse } from './figure-undo.js';
+import { cutHeadshot } from './headshots.js';
 import { lookUp } from './lookup.js';
 import { parseInput, trimmed, uniquely } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
@@ -11,7 +16,18 @@ import { requireViewer, type Viewer } from '../auth/viewer.js';
 const labelSchema = z.object({ label: trimmed(1, 120).nullable() });
 const LABEL_TAKEN = 'Another figure already has that name';
 
-/** People seen in photos: naming them, merging duplicates, and moving faces between them. */
+const faceCount = (n: number): string => `${n} face${n === 1 ? '' : 's'}`;
+
+const labelSummary = (before: Figure, label: string | null): string => {
+  if (label === null) return `Took the name away from ${figureName(before)}`;
+  return before.label === null ? `Named ${figureName(before)} "${label}"` : `Renamed ${figureName(before)} to "${label}"`;
+};
+
+/**
+ * People seen in photos: naming them, merging duplicates, moving and untagging faces, choosing
+ * headshots. Each of these is recorded as a figure change, in the same transaction as the write,
+ * with the state before and after, so that it can be undone exactly.
+ */
 export class FigureService {
   constructor(
     private readonly store: Store,
@@ -24,12 +40,28 @@ export class FigureService {
     return figure.headshotSha256 === null ? null : (this.store.files.get(figure.headshotSha256) ?? null);
   }
 
+  /** The changes that touched a figure, newest first (any signed-in user). */
+  changesOf(viewer: Viewer | null, figureId: string, args: PageArgs): Listing<FigureChange> {
+    requireViewer(viewer);
+    return this.store.figureChanges.pageOfFigure(figureId, args);
+  }
+
+  change(id: string): FigureChange {
+    const found = this.store.figureChanges.byIds([id])[0];
+    if (found === undefined) throw notFound('FigureChange', id);
+    return found;
+  }
+
   /** Names a figure, or un-names it with null. */
   async label(viewer: Viewer | null, id: string, label: string | null): Promise<Figure> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const before = lookUp(this.store, 'Figure', id);
     const data = parseInput(labelSchema, { label });
-    uniquely(LABEL_TAKEN, () => this.store.figures.update(id, { label: data.label }));
+    const before = this.store.db.transaction(() => {
+      const before = lookUp(this.store, 'Figure', id);
+      uniquely(LABEL_TAKEN, () => this.store.figures.update(id, { label: data.label }));
+      this.recordChange(user, 'LABEL', labelSummary(before, data.label), [id], [this.figureStep(before)]);
+      return before;
+    });
     await this.changes.record(user, 'figure.label', { type: 'Figure', id }, 'UPDATED', ['figures'], { from: before.label, to: data.label });
     return lookUp(this.store, 'Figure', id);
   }
@@ -38,12 +70,20 @@ export class FigureService {
   async merge(viewer: Viewer | null, intoId: string, fromId: string): Promise<Figure> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     if (intoId === fromId) throw new AppError('BAD_USER_INPUT', 'A figure cannot be merged into itself');
-    const into = lookUp(this.store, 'Figure', intoId);
-    const from = lookUp(this.store, 'Figure', fromId);
     const moved = this.store.db.transaction(() => {
-      const n = this.store.figures.merge(intoId, fromId);
+      const into = lookUp(this.store, 'Figure', intoId);
+      const from = lookUp(this.store, 'Figure', fromId);
+      const faces = this.store.figures.facesOfFigures([fromId]);
+      const suggesting = this.store.figures.facesSuggesting(fromId);
+      this.store.figures.merge(intoId, fromId);
       if (into.headshotSha256 === null && from.headshotSha256 !== null) this.store.figures.update(intoId, { headshotSha256: from.headshotSha256 });
-      return n;
+      this.recordChange(user, 'MERGE', `Merged ${figureName(from)} (${faceCount(faces.length)}) into ${figureName(into)}`, [intoId, fromId], [
+        { type: 'figure', before: from, after: null },
+        this.figureStep(into),
+        ...faces.map((f) => this.faceStep(f)),
+        ...suggesting.map((f): FigureStep => ({ type: 'suggestion', faceId: f.id, before: fromId, after: intoId })),
+      ]);
+      return faces.length;
     });
     await this.changes.record(user, 'figure.merge', { type: 'Figure', id: intoId }, 'UPDATED', ['figures'], { mergedFrom: fromId, facesMoved: moved });
     this.changes.noteDeleted('Figure', fromId);
@@ -52,29 +92,122 @@ export class FigureService {
 
   /**
    * Moves one face to another figure, or splits it off into a new unnamed figure when `figureId`
-   * is null. A person's decision: the face is marked HUMAN so no later matching overrides it.
+   * is null, with a headshot cut from that face. A person's decision: the face is marked HUMAN so
+   * no later matching overrides it.
    */
   async moveFace(viewer: Viewer | null, faceId: string, figureId: string | null): Promise<Face> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    lookUp(this.store, 'Face', faceId);
-    const target =
-      figureId === null ? this.store.figures.create({ label: null, headshotSha256: null, origin: 'HUMAN' }) : lookUp(this.store, 'Figure', figureId);
-    this.store.figures.assignFace(faceId, target.id, 'HUMAN');
+    const face = lookUp(this.store, 'Face', faceId);
+    if (figureId !== null) lookUp(this.store, 'Figure', figureId);
+    // Cut before the transaction: making the crop is asynchronous.
+    const headshot = figureId === null ? await cutHeadshot(this.store, face) : null;
+    const target = this.store.db.transaction(() => {
+      const before = lookUp(this.store, 'Face', faceId);
+      const target =
+        figureId === null ? this.store.figures.create({ label: null, headshotSha256: headshot, origin: 'HUMAN' }) : lookUp(this.store, 'Figure', figureId);
+      this.store.figures.assignFace(faceId, target.id, 'HUMAN');
+      const made: FigureStep[] = figureId === null ? [{ type: 'figure', before: null, after: target }] : [];
+      const summary = `Moved a face from ${this.placeName(before)} to ${figureId === null ? 'a new figure, ' : ''}${figureName(target)}`;
+      this.recordChange(user, 'MOVE_FACE', summary, [...this.figuresOf(before), target.id], [...made, this.faceStep(before)]);
+      return target;
+    });
     await this.changes.record(user, 'face.move', { type: 'Figure', id: target.id }, figureId === null ? 'CREATED' : 'UPDATED', ['figures'], {
       faceId,
     });
     return lookUp(this.store, 'Face', faceId);
   }
 
+  /**
+   * Untags a wrong face: it leaves its figure and any suggestion, stops being an exemplar, and stays
+   * HUMAN with no figure, which matching and processing leave alone.
+   */
+  async untagFace(viewer: Viewer | null, faceId: string): Promise<Face> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    this.store.db.transaction(() => {
+      const before = lookUp(this.store, 'Face', faceId);
+      if (isUntagged(before)) throw new AppError('CONFLICT', 'The face is already untagged');
+      this.store.figures.place(faceId, UNTAGGED);
+      this.recordChange(user, 'UNTAG_FACE', `Untagged a face from ${this.placeName(before)}`, this.figuresOf(before), [this.faceStep(before)]);
+    });
+    await this.changes.record(user, 'face.untag', { type: 'Face', id: faceId }, 'UPDATED', ['figures']);
+    return lookUp(this.store, 'Face', faceId);
+  }
+
+  /** Makes a crop of one of the figure's faces, from that face's original photo, its headshot. */
+  async setHeadshot(viewer: Viewer | null, figureId: string, faceId: string): Promise<Figure> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    lookUp(this.store, 'Figure', figureId);
+    const face = lookUp(this.store, 'Face', faceId);
+    if (face.figureId !== figureId) throw badInput("The face is not one of this figure's faces", 'faceId');
+    const headshot = await cutHeadshot(this.store, face);
+    if (headshot === null) throw badInput("The face's photo is not stored, so no headshot can be cut from it", 'faceId');
+    this.store.db.transaction(() => {
+      const before = lookUp(this.store, 'Figure', figureId);
+      this.store.figures.update(figureId, { headshotSha256: headshot });
+      this.recordChange(user, 'HEADSHOT', `Chose a headshot for ${figureName(before)}`, [figureId], [this.figureStep(before)]);
+    });
+    await this.changes.record(user, 'figure.headshot', { type: 'Figure', id: figureId }, 'UPDATED', ['figures'], { faceId });
+    return lookUp(this.store, 'Figure', figureId);
+  }
+
   async delete(viewer: Viewer | null, id: string): Promise<string> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
-    const f = lookUp(this.store, 'Figure', id);
-    // Its faces stay on their photos, unassigned (ON DELETE SET NULL), ready to be labelled again.
-    this.store.db.transaction(() => {
-      for (const face of this.store.figures.facesOfFigures([id])) this.store.figures.assignFace(face.id, null, 'UNASSIGNED');
+    const f = this.store.db.transaction(() => {
+      const f = lookUp(this.store, 'Figure', id);
+      const faces = this.store.figures.facesOfFigures([id]);
+      const suggesting = this.store.figures.facesSuggesting(id);
+      // Its faces stay on their photos, unassigned, ready to be labelled again; suggestions of it go
+      // (ON DELETE SET NULL).
+      for (const face of faces) this.store.figures.assignFace(face.id, null, 'UNASSIGNED');
       this.store.figures.delete(id);
+      this.recordChange(user, 'DELETE', `Deleted ${figureName(f)}; its ${faceCount(faces.length)} left unassigned`, [id], [
+        { type: 'figure', before: f, after: null },
+        ...faces.map((face) => this.faceStep(face)),
+        ...suggesting.map((face): FigureStep => ({ type: 'suggestion', faceId: face.id, before: id, after: null })),
+      ]);
+      return f;
     });
     await this.changes.record(user, 'figure.delete', { type: 'Figure', id }, 'DELETED', ['figures'], { label: f.label });
     return id;
+  }
+
+  /** Reverses one recorded change exactly, or CONFLICT when it was undone already or later changes stand in the way. */
+  async undo(viewer: Viewer | null, id: string): Promise<FigureChange> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    const { change, reversal } = this.store.db.transaction(() => {
+      const change = this.change(id);
+      if (change.undoneAt !== null) throw new AppError('CONFLICT', 'This change has already been undone');
+      const reversal = reverse(this.store.figures, change.steps);
+      this.store.figureChanges.markUndone(id, user.id);
+      return { change, reversal };
+    });
+    await this.changes.record(user, 'figure.undo', { type: 'FigureChange', id }, 'UPDATED', ['figures'], { kind: change.kind, summary: change.summary });
+    for (const figureId of reversal.restored) this.changes.noteChange('Figure', figureId, 'CREATED');
+    for (const figureId of reversal.edited) this.changes.noteChange('Figure', figureId, 'UPDATED');
+    for (const figureId of reversal.removed) this.changes.noteDeleted('Figure', figureId);
+    return this.change(id);
+  }
+
+  private recordChange(user: User, kind: FigureChangeKind, summary: string, figureIds: readonly string[], steps: FigureStep[]): void {
+    this.store.figureChanges.add({ kind, summary, steps, figureIds, actor: user });
+  }
+
+  /** A figure as it was and as it is now, after the write. */
+  private figureStep(before: Figure): FigureStep {
+    return { type: 'figure', before, after: lookUp(this.store, 'Figure', before.id) };
+  }
+
+  /** A face's placement as it was and as it is now, after the write. */
+  private faceStep(before: Face): FigureStep {
+    return { type: 'face', faceId: before.id, before: placementOf(before), after: placementOf(lookUp(this.store, 'Face', before.id)) };
+  }
+
+  /** The figures a face's change shows up on: the one it was on and the one it was suggested for. */
+  private figuresOf(face: Face): string[] {
+    return [face.figureId, face.suggestedFigureId].filter((id): id is string => id !== null);
+  }
+
+  private placeName(face: Face): string {
+    return face.figureId === null ? 'no figure' : figureName(lookUp(this.store, 'Figure', face.figureId));
   }
 }

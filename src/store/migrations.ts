@@ -243,4 +243,38 @@ CREATE TABLE model_records (
 );
 `;
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial domain model', sql: initial }];
+// Reprocessing is queued on the batch entry it belongs to, so it shares the batch queue's durability,
+// fairness, progress events and cancellation: the steps to run again, as a JSON array.
+const reprocessSteps = /* sql */ `
+ALTER TABLE batch_artefacts ADD COLUMN reprocess_steps TEXT;
+`;
+
+// People's changes to figures and faces, each with the state before and after of what it touched
+// (JSON steps), so it can be undone exactly. The figures it touched are listed beside it without a
+// foreign key: a figure may be gone, and comes back with its history when its deletion is undone.
+const figureChanges = /* sql */ `
+CREATE TABLE figure_changes (
+  id          TEXT PRIMARY KEY,
+  seq         INTEGER NOT NULL UNIQUE,
+  kind        TEXT NOT NULL CHECK (kind IN ('LABEL', 'MERGE', 'MOVE_FACE', 'UNTAG_FACE', 'HEADSHOT', 'DELETE')),
+  summary     TEXT NOT NULL,
+  steps       TEXT NOT NULL,
+  actor_id    TEXT REFERENCES users(id) ON DELETE SET NULL,
+  actor_name  TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  undone_at   TEXT,
+  undone_by   TEXT REFERENCES users(id) ON DELETE SET NULL
+);
+
+CREATE TABLE figure_change_figures (
+  change_id  TEXT NOT NULL REFERENCES figure_changes(id) ON DELETE CASCADE,
+  figure_id  TEXT NOT NULL,
+  PRIMARY KEY (figure_id, change_id)
+);
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial domain model', sql: initial },
+  { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
+  { version: 3, name: 'figure changes that can be undone', sql: figureChanges },
+];

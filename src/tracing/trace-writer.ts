@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { isAppError } from '../errors.js';
 import type { TraceRepository } from '../store/repositories/traces.js';
-import type { TraceReport } from './tracer.js';
+import { Tracer, type TraceReport } from './tracer.js';
 
 export interface TraceWriterOptions {
   /** Reports held before a write. */
@@ -74,6 +75,22 @@ export class TraceWriter {
     const batch = this.buffer;
     this.buffer = [];
     this.traces.addReports(batch);
+  }
+
+  /**
+   * Runs `work` under a new trace and finishes it with the outcome: "ok", or the error's code (then
+   * the error is rethrown).
+   */
+  async run<T>(start: TraceStart, work: (tracer: Tracer, traceId: string) => Promise<T>): Promise<T> {
+    const traceId = this.begin(start);
+    try {
+      const value = await work(new Tracer(this.add, traceId), traceId);
+      this.finish(traceId, 'ok');
+      return value;
+    } catch (error) {
+      this.finish(traceId, isAppError(error) ? error.code : 'INTERNAL');
+      throw error;
+    }
   }
 
   /** Writes what is pending and records how the run ended ("ok", "cancelled", an error code). */

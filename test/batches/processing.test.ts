@@ -149,7 +149,7 @@ describe('restart', { timeout: 240_000 }, () => {
     const local = parseGlobalId(id)?.id as string;
     // The state a crash in the middle of an artefact leaves behind.
     first.services.store.batches.setStage(local, 'PROCESSING');
-    first.services.store.batches.updateEntry(first.services.store.batches.entriesOfBatch(local)[0]?.artefactId as string, { status: 'PROCESSING', step: 'ocr' });
+    first.services.store.batches.updateEntry(first.services.store.batches.entries(local)[0]?.artefactId as string, { status: 'PROCESSING', step: 'ocr' });
     await first.stop();
     const second = await startServer({}, dataDir);
     try {
@@ -157,7 +157,7 @@ describe('restart', { timeout: 240_000 }, () => {
         const until = Date.now() + 120_000;
         for (;;) {
           const batch = second.services.store.batches.byIds([local])[0];
-          if (batch?.stage === 'VETTING') return second.services.store.batches.entriesOfBatch(local);
+          if (batch?.stage === 'VETTING') return second.services.store.batches.entries(local);
           if (Date.now() > until) throw new Error(`still ${batch?.stage}`);
           await new Promise((r) => setTimeout(r, 250));
         }

@@ -13,8 +13,8 @@ describe('classifyArtefact on the real samples', () => {
   // panel-photo.png is not here: the network alone calls it a page (p 0.66); the artefact task
   // settles that with the face detector (test/classify/decision.test.ts, docs/classifier.md).
   it.each([
-    ['minutes-page.jpg', 'mm'],
-    ['group-photo.png', 'hf'],
+    ['minutes-page.jpg', 'MM'],
+    ['group-photo.png', 'HF'],
   ] as const)('%s is %s', async (file, kind) => {
     const { tracer, reports } = collectingTracer();
     const result = await classifyArtefact(await sample(file), tracer);
@@ -22,7 +22,7 @@ describe('classifyArtefact on the real samples', () => {
     expect(result.kind).toBe(kind);
     expect(result.confidence).toBe(result.scores[kind]);
     expect(result.confidence).toBeGreaterThan(0.8);
-    expect(result.scores.mm + result.scores.hf).toBeCloseTo(1, 5);
+    expect(result.scores.MM + result.scores.HF).toBeCloseTo(1, 5);
     const final = reports.find((r) => r.source === 'classify');
     expect(final?.data).toMatchObject({ kind, confidence: result.confidence });
     expect(reports.map((r) => r.source)).toEqual(['classify.decode', 'classify.infer', 'classify']);
@@ -34,7 +34,7 @@ describe('classifyArtefact on the real samples', () => {
     expect((await sharp(gray).metadata()).channels).toBe(1);
     const result = await classifyArtefact(gray, collectingTracer().tracer);
     console.log(`${file} grayscale: ${result.kind} confidence=${result.confidence.toFixed(4)}`);
-    expect(result.kind).toBe('hf');
+    expect(result.kind).toBe('HF');
   });
 });
 
@@ -43,7 +43,7 @@ describe('classifyArtefact input handling', () => {
     const cmyk = await sharp(await sample('minutes-page.jpg')).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
     const result = await classifyArtefact(cmyk, collectingTracer().tracer);
-    expect(result.kind).toBe('mm');
+    expect(result.kind).toBe('MM');
   });
 
   it('turns an EXIF-rotated scan upright before classifying', async () => {
@@ -54,7 +54,7 @@ describe('classifyArtefact input handling', () => {
     const { tracer, reports } = collectingTracer();
     const result = await classifyArtefact(stored, tracer);
     expect(reports.find((r) => r.source === 'classify.decode')?.data).toEqual({ width: 428, height: 391 });
-    expect(result.kind).toBe('mm');
+    expect(result.kind).toBe('MM');
   });
 
   const expectInvalid = async (bytes: Buffer): Promise<void> => {

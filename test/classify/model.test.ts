@@ -29,7 +29,7 @@ describe('the committed artefact classifier', () => {
 
   it('gives in onnxruntime the probabilities torch gave at export', async () => {
     const { probe, labels } = await report();
-    expect(labels).toEqual(['mm', 'hf']);
+    expect(labels).toEqual(['mm', 'hf']); // the training script's names for MM and HF, in output order
     expect(probe.length).toBeGreaterThanOrEqual(4);
     const classifier = await loadArtefactClassifier();
     for (const item of probe) {

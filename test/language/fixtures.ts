@@ -1,7 +1,8 @@
 import { createClient } from 'graphql-ws';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import type { ArtefactKind, FieldWrite } from '../../src/store/repositories/artefacts.js';
+import type { ArtefactKind } from '../../src/artefact-kind.js';
+import type { FieldWrite } from '../../src/store/repositories/artefacts.js';
 import type { BatchArtefactStatus } from '../../src/store/repositories/batches.js';
 import type { Store } from '../../src/store/store.js';
 import { toGlobalId } from '../../resolvers/ids.js';
@@ -11,9 +12,12 @@ import { startServer, type TestServer } from '../support/server.js';
 export const CHAT_MODEL = 'test-chat';
 export const SORT_MODEL = 'test-sort';
 
-/** A server whose `chat` and `categorise` tasks go to a Chat Completions double on loopback. */
-export async function serverWithModels(): Promise<{ s: TestServer; double: OpenAiDouble }> {
-  const double = await startOpenAiDouble();
+/**
+ * A server whose `chat` and `categorise` tasks go to a Chat Completions double on loopback; given
+ * `again`, the server starts over an earlier one's data and double (a restart).
+ */
+export async function serverWithModels(again?: { double: OpenAiDouble; dataDir: string }): Promise<{ s: TestServer; double: OpenAiDouble }> {
+  const double = again?.double ?? (await startOpenAiDouble());
   const s = await startServer({
     LLM_CLIENTS: 'double',
     LLM_DOUBLE_BASE_URL: double.baseUrl,
@@ -22,7 +26,7 @@ export async function serverWithModels(): Promise<{ s: TestServer; double: OpenA
     LLM_MAX_RETRIES: '1',
     LLM_RETRY_BASE_MS: '1',
     LLM_MAX_ANSWER_ATTEMPTS: '3',
-  });
+  }, again?.dataDir);
   return { s, double };
 }
 

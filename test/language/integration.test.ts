@@ -125,7 +125,7 @@ describe('catalogue integrator', () => {
     const before = double.requests.length;
 
     await s.gql(START, { id: gid.batch(batchId) }, archivist);
-    await s.services.integration.whenIdle();
+    await s.services.queue.whenIdle();
 
     expect(text(double.requests[before + 1]?.body.messages.at(-1))).toContain('category: must be exactly one of the existing names');
     expect(categoriesOf(talk)).toMatchObject([{ name: 'Business forums and talks', reason: 'A talk at a forum', placedBy: 'MODEL' }]);
@@ -149,7 +149,7 @@ describe('catalogue integrator', () => {
     const before = double.requests.length;
 
     await s.gql(START, { id: gid.batch(batchId) }, archivist);
-    await s.services.integration.whenIdle();
+    await s.services.queue.whenIdle();
 
     expect(text(double.requests[before + 1]?.body.messages.at(-1))).toContain('name: a category with this name exists');
     expect(text(double.requests[before + 2]?.body.messages.at(-1))).toContain('name:');
@@ -186,26 +186,10 @@ describe('catalogue integrator', () => {
 
     const first = await s.gql(START, { id: gid.batch(batchId) }, archivist);
     const second = await s.gql(START, { id: gid.batch(batchId) }, token);
-    await s.services.integration.whenIdle();
+    await s.services.queue.whenIdle();
 
     expect(first.body.errors).toBeUndefined();
     expect(codeOf(second)).toBe('CONFLICT');
     expect(store().batches.byIds([batchId])[0]?.stage).toBe('COMPLETED');
-  });
-
-  // Last: closing the service cancels for good.
-  it('on close, cancels the run: the photo stays confirmed and the batch can be started again', async () => {
-    const { batchId, artefactIds } = await seedBatch(store(), [photo('late', 'An answer that never comes')]);
-    double.enqueue(reply.slow(30_000, JSON.stringify({ decision: 'existing', category: 'Business forums and talks', reason: 'A forum' })));
-    const asked = double.requests.length + 1;
-
-    await s.gql(START, { id: gid.batch(batchId) }, archivist);
-    while (double.requests.length < asked) await settle();
-    await s.services.integration.close();
-
-    expect(entry(artefactIds[0] as string)).toMatchObject({ status: 'CONFIRMED', errorCode: null });
-    expect(categoriesOf(artefactIds[0] as string)).toEqual([]);
-    expect(store().batches.byIds([batchId])[0]?.stage).toBe('VETTING');
-    expect(store().traces.page({ first: 5 }, { batchId }).page.items[0]?.outcome).toBe('cancelled');
   });
 });

@@ -46,7 +46,7 @@ describe('without a language model', () => {
     const [photo, minutes] = artefactIds as [string, string];
 
     const started = await s.gql('mutation($id: ID!) { startIntegration(batchId: $id) { stage } }', { id: gid.batch(batchId) }, archivist);
-    await s.services.integration.whenIdle();
+    await s.services.queue.whenIdle();
 
     expect(started.body.errors).toBeUndefined();
     expect(store.batches.entriesOf([photo])[0]).toMatchObject({

@@ -5,8 +5,9 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmInterface } from '../../src/llm/llm-interface.js';
 import { parseLlmEnv, type LlmSettings } from '../../src/llm/settings.js';
-import { LanguageStages } from '../../src/services/language-stages.js';
-import type { ArtefactKind } from '../../src/store/repositories/artefacts.js';
+import { LanguageStages } from '../../src/llm/language-stages.js';
+import { ArtefactFields } from '../../src/services/artefact-fields.js';
+import type { ArtefactKind } from '../../src/artefact-kind.js';
 import { Store } from '../../src/store/store.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
 import { reply, startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
@@ -53,6 +54,7 @@ describe('language stages after the ONNX pipelines', () => {
     return a;
   }
 
+  const stagesWith = (llm: LlmInterface) => new LanguageStages(store.files, new ArtefactFields(store), llm);
   const current = (id: string) => new Map(store.artefacts.currentFields([id]).map((f) => [f.field, f]));
 
   it('corrects, translates, summarises and finds entities in a minutes page, keeping the OCR reading', async () => {
@@ -65,7 +67,7 @@ describe('language stages after the ONNX pipelines', () => {
       reply.json({ entities: [{ text: '張弼士', label: 'PERSON' }, { text: '不在文中', label: 'PERSON' }] }),
     );
     const { tracer } = collectingTracer();
-    await new LanguageStages(store, new LlmInterface(settings(['OCR_CORRECTION', 'TRANSLATION', 'SUMMARY', 'ENTITIES']))).run(a, tracer, new AbortController().signal);
+    await stagesWith(new LlmInterface(settings(['OCR_CORRECTION', 'TRANSLATION', 'SUMMARY', 'ENTITIES']))).run(a, tracer, new AbortController().signal);
 
     const f = current(a.id);
     expect(f.get('ocrTranscription')?.value).toBe(OCR);
@@ -89,7 +91,7 @@ describe('language stages after the ONNX pipelines', () => {
     const a = await artefact('HF', { description: 'Event photograph with 5 people (faces detected).' });
     double.enqueue(reply.text('Five speakers on a forum stage under a sponsor banner.'));
     const { tracer } = collectingTracer();
-    await new LanguageStages(store, new LlmInterface(settings(['CAPTION']))).run(a, tracer, new AbortController().signal);
+    await stagesWith(new LlmInterface(settings(['CAPTION']))).run(a, tracer, new AbortController().signal);
     expect(current(a.id).get('caption')).toMatchObject({ value: 'Five speakers on a forum stage under a sponsor banner.', step: 'llm.caption' });
     expect(JSON.stringify(double.requests[0]?.body.messages)).toContain('5 people');
   });
@@ -98,7 +100,7 @@ describe('language stages after the ONNX pipelines', () => {
     const page = await artefact('MM', { ocrTranscription: OCR, transcription: OCR });
     const photo = await artefact('HF', { description: 'Event photograph with no detected faces.' });
     const { tracer, reports } = collectingTracer();
-    const stages = new LanguageStages(store, new LlmInterface(settings([])));
+    const stages = stagesWith(new LlmInterface(settings([])));
     await stages.run(page, tracer, new AbortController().signal);
     await stages.run(photo, tracer, new AbortController().signal);
     expect(double.requests).toHaveLength(0);

@@ -125,7 +125,7 @@ describe('language stages', () => {
 
     const stream = askArchivus(
       llm,
-      { kind: 'mm', name: 'Minutes 1906, page 1', facts: { Summary: 'The first meeting.', English: null }, history, message: 'What is this?' },
+      { kind: 'MM', name: 'Minutes 1906, page 1', facts: { Summary: 'The first meeting.', English: null }, history, message: 'What is this?' },
       { tracer },
     );
     if (stream.status !== 'streaming') throw new Error('expected a stream');
@@ -140,6 +140,6 @@ describe('language stages', () => {
     const system = String(messages[0]?.content);
     expect(system).toContain('Summary: The first meeting.');
     expect(system).not.toContain('English');
-    expect(archivusPrompt({ kind: 'hf', name: 'x', facts: {} })).toContain('Nothing more is recorded about it.');
+    expect(archivusPrompt({ kind: 'HF', name: 'x', facts: {} })).toContain('Nothing more is recorded about it.');
   });
 });

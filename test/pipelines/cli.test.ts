@@ -46,7 +46,7 @@ describe('command-line tools', () => {
     const out = JSON.parse(await cli(['scripts/cli.ts', 'process', '--kind', 'hf', '--workers', '1', path.join(samples, 'panel-photo.png')])) as ProcessedFile[];
     expect(out).toHaveLength(1);
     const [photo] = out;
-    expect(photo?.kind).toBe('hf');
+    expect(photo?.kind).toBe('HF');
     expect(photo?.faces).toHaveLength(5);
     expect(photo?.text).toContain('商業論壇');
     expect(photo?.description).toContain('5 people');

@@ -5,9 +5,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelStore } from '../../src/model-store/store.js';
-import { artefactModelPaths, loadArtefactModels, type ArtefactModels } from '../../src/pipelines/artefact/models.js';
-import { processArtefact, type ArtefactResult } from '../../src/pipelines/artefact/process.js';
-import { IdentificationService } from '../../src/services/identification.js';
+import { artefactModelPaths, loadArtefactEngines, type ArtefactEngines } from '../../src/pipelines/artefact/engines.js';
+import { FaceIdentifier } from '../../src/jobs/face-identifier.js';
+import { ResultWriter } from '../../src/jobs/results.js';
+import { ALL_STEPS } from '../../src/jobs/steps.js';
+import { ArtefactFields } from '../../src/services/artefact-fields.js';
+import { runArtefactTask, type ArtefactResult } from '../../workers/artefact-task.js';
 import { Store } from '../../src/store/store.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
 
@@ -15,11 +18,12 @@ const demo = (n: number): string => path.resolve(process.cwd(), `node_modules/@v
 
 let dir: string;
 let store: Store;
-let models: ArtefactModels;
-let service: IdentificationService;
+let models: ArtefactEngines;
+let service: FaceIdentifier;
+let results: ResultWriter;
 
 const photoFaces = async (image: Buffer): Promise<ArtefactResult> =>
-  processArtefact({ image, kind: 'hf', readText: false }, { tracer: collectingTracer().tracer, progress: () => undefined, checkpoint: () => undefined }, models);
+  runArtefactTask({ image, kind: 'HF', readText: false }, { tracer: collectingTracer().tracer, progress: () => undefined, checkpoint: () => undefined }, models);
 
 const newArtefact = async (image: Buffer, name: string): Promise<string> => {
   const file = await store.files.putImage(image);
@@ -31,8 +35,9 @@ const figureCount = (): number => store.db.query<{ n: number }>('SELECT COUNT(*)
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'archaive-identify-'));
   store = new Store(dir, { maxBytes: 50_000_000, maxPixels: 100_000_000 });
-  models = await loadArtefactModels(await artefactModelPaths(await ModelStore.open({ cacheDir: path.join(dir, 'models') })));
-  service = new IdentificationService(store);
+  models = await loadArtefactEngines(await artefactModelPaths(await ModelStore.open({ cacheDir: path.join(dir, 'models') })));
+  service = new FaceIdentifier(store);
+  results = new ResultWriter(store, new ArtefactFields(store), service);
 });
 
 afterAll(() => {
@@ -49,7 +54,7 @@ describe('identification against the store', () => {
     const result = await photoFaces(sample1);
     expect(result.faces.length).toBe(3);
     const artefactId = await newArtefact(sample1, 'sample1.jpg');
-    const persisted = await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    const persisted = await results.write(artefactId, result, ALL_STEPS, collectingTracer().tracer);
     expect(persisted.faces.map((f) => f.assignment)).toEqual(['NEW', 'NEW', 'NEW']);
     const ids = persisted.faces.map((f) => f.figureId);
     expect(new Set(ids).size).toBe(3); // three different people, three figures
@@ -61,9 +66,9 @@ describe('identification against the store', () => {
       expect(f.isExemplar).toBe(true);
     }
     firstFigures.push(...(ids as string[]));
-    expect(persisted.description).toContain('3 people');
     const fields = store.artefacts.currentFields([artefactId]);
     const description = fields.find((f) => f.field === 'description');
+    expect(description?.value).toContain('3 people');
     expect(description?.origin).toBe('MACHINE');
     expect(description?.step).toBe('description.factual');
     expect(store.figures.facesOfArtefacts([artefactId]).length).toBe(3);
@@ -72,11 +77,12 @@ describe('identification against the store', () => {
   it('the same faces again are assigned to the figures the first photo created, without near-copy exemplars', async () => {
     store.figures.update(firstFigures[0] as string, { label: 'Alice' });
     const result = await photoFaces(sample1);
-    const persisted = await service.persistArtefact(await newArtefact(sample1, 'sample1-again.jpg'), result, collectingTracer().tracer);
+    const again = await newArtefact(sample1, 'sample1-again.jpg');
+    const persisted = await results.write(again, result, ALL_STEPS, collectingTracer().tracer);
     expect(persisted.faces.map((f) => f.assignment)).toEqual(['AUTO', 'AUTO', 'AUTO']);
     expect(persisted.faces.map((f) => f.figureId)).toEqual(firstFigures);
     expect(persisted.faces.every((f) => !f.isExemplar)).toBe(true);
-    expect(persisted.description).toContain('Recognised: Alice');
+    expect(store.artefacts.currentFields([again]).find((f) => f.field === 'description')?.value).toContain('Recognised: Alice');
   });
 
   it('a repeated run on the same artefact replaces its faces and the figures it founded, not adds to them', async () => {
@@ -84,9 +90,9 @@ describe('identification against the store', () => {
     const result = await photoFaces(image);
     const artefactId = await newArtefact(image, 'sample2.jpg');
     const before = figureCount();
-    await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    await results.write(artefactId, result, ALL_STEPS, collectingTracer().tracer);
     const once = { figures: figureCount(), faces: store.figures.facesOfArtefacts([artefactId]).length };
-    await service.persistArtefact(artefactId, result, collectingTracer().tracer);
+    await results.write(artefactId, result, ALL_STEPS, collectingTracer().tracer);
     expect(store.figures.facesOfArtefacts([artefactId]).length).toBe(once.faces);
     expect(figureCount()).toBe(once.figures);
     expect(once.figures).toBeGreaterThanOrEqual(before);

@@ -3,39 +3,33 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { ModelStore } from '../../src/model-store/store.js';
-import { artefactModelPaths } from '../../src/pipelines/artefact/models.js';
-import { createArtefactPool, type ArtefactPool } from '../../src/pool/artefact-pool.js';
-import { PooledArtefactPipeline } from '../../src/services/artefact-pipeline.js';
-import { IdentificationService } from '../../src/services/identification.js';
+import type { ProcessArtefact } from '../../src/jobs/process-artefact.js';
 import type { Artefact } from '../../src/store/repositories/artefacts.js';
-import { Store } from '../../src/store/store.js';
-import { TraceWriter } from '../../src/tracing/trace-writer.js';
+import type { Store } from '../../src/store/store.js';
+import type { TraceWriter } from '../../src/tracing/trace-writer.js';
 import { SAMPLES_DIR as samples } from '../support/samples.js';
 
-
 let dir: string;
+let app: App;
 let store: Store;
-let pool: ArtefactPool;
 let writer: TraceWriter;
-let pipeline: PooledArtefactPipeline;
+let pipeline: ProcessArtefact;
 let photo: Artefact;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'archaive-tracing-'));
-  store = new Store(dir, { maxBytes: 50_000_000, maxPixels: 100_000_000 });
-  pool = createArtefactPool(await artefactModelPaths(await ModelStore.open({ cacheDir: path.join(dir, 'models') })), 1);
-  writer = new TraceWriter(store.traces, { maxBatch: 5, flushMs: 50 });
-  pipeline = new PooledArtefactPipeline(store, pool, writer, new IdentificationService(store));
+  app = await createApp(loadConfig({ DATA_DIR: dir, WORKERS: '1', LOG_LEVEL: 'silent' }));
+  ({ store, traces: writer } = app);
+  pipeline = app.jobs.process;
   const file = await store.files.putImage(await readFile(path.join(samples, 'panel-photo.png')));
   photo = store.artefacts.create({ name: 'panel', originalFilename: 'panel-photo.png', fileSha256: file.sha256, kind: 'HF', kindSource: 'UPLOADER', createdBy: null });
 });
 
 afterAll(async () => {
-  await pool.close();
-  writer.close();
-  store.close();
+  await app.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -44,9 +38,11 @@ const reportsOf = (traceId: string) => store.traces.reports(traceId, { first: 10
 describe('tracing across workers', () => {
   it("a worker's reports land in SQLite under the artefact's trace with the worker's thread id", async () => {
     const steps: string[] = [];
-    const done = await pipeline.process(photo, { onStep: (s) => steps.push(s) });
+    const traces = () => store.traces.page({ first: 100 }, { artefactId: photo.id }).page.items.length;
+    const before = traces();
+    const done = await pipeline.run(photo, { onStep: (s) => steps.push(s) });
     expect(done.result.faces.length).toBe(5);
-    expect(steps).toEqual(['faces.decode', 'faces.detect', 'faces.embed', 'faces.headshots', 'ocr', 'identify']);
+    expect(steps).toEqual(['faces.decode', 'faces.detect', 'faces.embed', 'faces.headshots', 'ocr', 'store', 'language']);
     const trace = store.traces.byIds([done.traceId])[0];
     expect(trace?.artefactId).toBe(photo.id);
     expect(trace?.outcome).toBe('ok');
@@ -58,15 +54,18 @@ describe('tracing across workers', () => {
     expect(fromWorker[0]?.workerId).toBeGreaterThan(0);
     expect(fromWorker[0]?.data).toMatchObject({ faces: 5 });
     expect(reports.some((r) => r.source.startsWith('ocr.'))).toBe(true);
-    // Identification runs on the main thread (id 0) under the same trace.
+    // Identification and the language steps run on the main thread (id 0) under the same trace:
+    // one trace per artefact.
     expect(reports.find((r) => r.source === 'faces.identify')?.workerId).toBe(0);
+    expect(reports.some((r) => r.message.includes('skipped: no language model configured'))).toBe(true);
+    expect(traces()).toBe(before + 1);
     expect(store.artefacts.currentFields([photo.id]).map((f) => f.field).sort()).toEqual(['bannerText', 'description']);
   });
 
   it('paused tracing still opens and finishes the trace but stores no reports', async () => {
     writer.pause();
     try {
-      const done = await pipeline.process(photo);
+      const done = await pipeline.run(photo);
       expect(store.traces.byIds([done.traceId])[0]?.outcome).toBe('ok');
       expect(reportsOf(done.traceId)).toEqual([]);
     } finally {
@@ -78,7 +77,7 @@ describe('tracing across workers', () => {
     const controller = new AbortController();
     const steps: string[] = [];
     const error = await pipeline
-      .process(photo, {
+      .run(photo, {
         signal: controller.signal,
         onStep: (s) => {
           steps.push(s);

@@ -1,7 +1,7 @@
 import type { LlmInterface, LlmStream, Skipped } from '../llm-interface.js';
 import type { StageOptions } from './answers.js';
+import type { ArtefactKind } from '../../artefact-kind.js';
 
-export type ArtefactKind = 'mm' | 'hf';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -22,12 +22,12 @@ export interface ArchivusInput {
 export const MAX_HISTORY_TURNS = 20;
 
 const PERSONA: Record<ArtefactKind, string> = {
-  hf: [
+  HF: [
     'You are Archivus, a friendly companion for visitors looking at an event photograph in the archive of',
     'the Singapore Chinese Chamber of Commerce and Industry. Stay factual; avoid stereotypes and do not',
     'assume anyone’s gender or identity.',
   ].join(' '),
-  mm: [
+  MM: [
     'You are Archivus, a thoughtful guide to a handwritten page of the meeting minutes of the Singapore',
     'Chinese Chamber of Commerce and Industry. You know Chinese calligraphy and its history and may share',
     'it, but you do not read the handwriting yourself: rely on the transcription below.',

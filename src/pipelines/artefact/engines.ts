@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import type { ModelStore } from '../../models/store.js';
-import { ocrModelPaths, sharedOcrModels, type OcrModelPaths, type OcrModels } from '../../ocr/models.js';
+import type { ModelStore } from '../../model-store/store.js';
+import { createOcrEngine, type OcrEngine } from '../../ocr/engine.js';
+import { ocrModelPaths, sharedOcrModels, type OcrModelPaths } from '../../ocr/models.js';
 import { ARTEFACT_CLASSIFIER_MODEL, CLASSIFIER_INPUT_SIZE, defaultClassifierFile, loadArtefactClassifier } from '../classify/model.js';
 import { FACE_CHIP_SIZE, FACE_EMBEDDER_MODEL, sharedFaceEmbedder, type FaceEmbedder } from '../faces/embed.js';
 import { DETECTOR_HEIGHT, DETECTOR_WIDTH, FACE_DETECTOR_MODEL, loadUltraFace, type UltraFace } from '../faces/ultraface.js';
@@ -26,12 +27,12 @@ export const artefactModelPaths = async (store: ModelStore): Promise<ArtefactMod
   ocr: await ocrModelPaths(store),
 });
 
-/** The sessions one worker holds for its whole life. */
-export interface ArtefactModels {
+/** The engines one worker builds once and holds for its whole life. */
+export interface ArtefactEngines {
   paths: ArtefactModelPaths;
   detector: UltraFace;
   embedder: FaceEmbedder;
-  ocr: OcrModels;
+  ocr: OcrEngine;
   /** Whether the classifier file is there; without it a task must name its kind. */
   classifierAvailable: boolean;
   /** Milliseconds spent creating the sessions and running each once. */
@@ -45,10 +46,11 @@ const fileExists = (file: string): Promise<boolean> =>
   );
 
 /**
- * Creates every session this thread needs (one intra-op thread each) and runs each once, so the
- * first real task does not pay for the first inference's allocations.
+ * Creates every session this thread needs (one intra-op thread each), builds the engines over them
+ * and runs each session once, so the first real task does not pay for the first inference's
+ * allocations.
  */
-export const loadArtefactModels = async (paths: ArtefactModelPaths): Promise<ArtefactModels> => {
+export const loadArtefactEngines = async (paths: ArtefactModelPaths): Promise<ArtefactEngines> => {
   const started = performance.now();
   const silent = new Tracer(() => undefined);
   silent.pause();
@@ -67,5 +69,5 @@ export const loadArtefactModels = async (paths: ArtefactModelPaths): Promise<Art
   if (classifierAvailable) {
     await (await loadArtefactClassifier(paths.classifier)).run(new Float32Array(3 * CLASSIFIER_INPUT_SIZE * CLASSIFIER_INPUT_SIZE));
   }
-  return { paths, detector, embedder, ocr, classifierAvailable, loadMs: performance.now() - started };
+  return { paths, detector, embedder, ocr: createOcrEngine(ocr), classifierAvailable, loadMs: performance.now() - started };
 };

@@ -1,5 +1,6 @@
 import type { Tracer } from '../../tracing/tracer.js';
-import { ARTEFACT_KINDS, loadArtefactClassifier, type ArtefactKind } from './model.js';
+import { ARTEFACT_KINDS, type ArtefactKind } from '../../artefact-kind.js';
+import { loadArtefactClassifier } from './model.js';
 import { prepareClassifierInput } from './preprocess.js';
 
 export interface ArtefactClassification {
@@ -15,15 +16,15 @@ export interface ClassifyOptions {
   modelFile?: string;
 }
 
-/** Decides whether an artefact image is a meeting-minutes page ("mm") or an event photo ("hf"). */
+/** Decides whether an artefact image is a meeting-minutes page (MM) or an event photo (HF). */
 export const classifyArtefact = async (image: Buffer, tracer: Tracer, options: ClassifyOptions = {}): Promise<ArtefactClassification> => {
   const prepared = await tracer.step('classify.decode', 'Decoded and resized the image', () => prepareClassifierInput(image), (p) => ({
     width: p.width,
     height: p.height,
   }));
   const probs = await tracer.step('classify.infer', 'Ran the classifier', async () => (await loadArtefactClassifier(options.modelFile)).run(prepared.input));
-  const scores = { mm: probs[0] ?? 0, hf: probs[1] ?? 0 };
-  const kind: ArtefactKind = scores.hf > scores.mm ? 'hf' : 'mm';
+  const scores: Record<ArtefactKind, number> = { MM: probs[0] ?? 0, HF: probs[1] ?? 0 };
+  const kind: ArtefactKind = scores.HF > scores.MM ? 'HF' : 'MM';
   const result = { kind, confidence: scores[kind], scores };
   tracer.report({
     source: 'classify',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ARTEFACT_KINDS } from '../../artefact-kind.js';
 import { AppError } from '../../errors.js';
 import { defaultContextFile } from '../../model-store/locate.js';
 import { cachedSession } from '../../model-store/sessions.js';
@@ -10,9 +11,6 @@ export const ARTEFACT_CLASSIFIER_MODEL = 'artefact-classifier';
 /** The network's square input side, in pixels. */
 export const CLASSIFIER_INPUT_SIZE = 128;
 
-/** Output order of the network's probabilities. */
-export const ARTEFACT_KINDS = ['mm', 'hf'] as const;
-export type ArtefactKind = (typeof ARTEFACT_KINDS)[number];
 
 /**
  * The committed model file, beside the registry. The server passes the path the ModelStore verified
@@ -21,7 +19,7 @@ export type ArtefactKind = (typeof ARTEFACT_KINDS)[number];
 export const defaultClassifierFile = (): string => path.join(path.dirname(defaultContextFile()), 'classifier', 'artefact-classifier.onnx');
 
 export interface ArtefactClassifier {
-  /** `input` is 3×128×128 RGB in [0, 1], channel-major. Returns one probability per kind, in ARTEFACT_KINDS order. */
+  /** `input` is 3×128×128 RGB in [0, 1], channel-major. Returns one probability per kind, in ARTEFACT_KINDS order (MM, HF). */
   run(input: Float32Array): Promise<number[]>;
 }
 

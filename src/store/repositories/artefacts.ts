@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
+import type { ArtefactKind } from '../../artefact-kind.js';
 import { Conditions } from '../conditions.js';
 import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
-export type ArtefactKind = 'MM' | 'HF';
 export type KindSource = 'CLASSIFIER' | 'UPLOADER' | 'EDITOR';
 export type Origin = 'MACHINE' | 'HUMAN';
 
@@ -276,7 +276,10 @@ export class ArtefactRepository {
 
   /**
    * Writes new versions of fields: earlier versions stay on record, the new one becomes current.
-   * A write whose value equals the current one is skipped. Returns the fields that changed.
+   * A write whose value equals the current one is skipped. A machine value never replaces a
+   * person's: while the current version is HUMAN, a MACHINE write is kept on record as a version
+   * that is not current (once per distinct value), so `fieldHistory` shows what the machine read.
+   * Returns the fields whose current value changed.
    */
   writeFields(artefactId: string, writes: readonly FieldWrite[]): MetadataField[] {
     const now = new Date().toISOString();
@@ -284,20 +287,28 @@ export class ArtefactRepository {
     this.db.transaction(() => {
       for (const w of writes) {
         const current = this.db
-          .query<{ version: number; value: string | null }>('SELECT version, value FROM artefact_fields WHERE artefact_id = ? AND field = ? AND is_current = 1')
+          .query<{ value: string | null; origin: Origin }>('SELECT value, origin FROM artefact_fields WHERE artefact_id = ? AND field = ? AND is_current = 1')
           .get(artefactId, w.field);
         if (current && current.value === w.value) continue;
-        this.db.query('UPDATE artefact_fields SET is_current = 0 WHERE artefact_id = ? AND field = ? AND is_current = 1').run(artefactId, w.field);
+        const beside = w.origin === 'MACHINE' && current?.origin === 'HUMAN';
+        if (beside) {
+          const lastMachine = this.db
+            .query<{ value: string | null }>("SELECT value FROM artefact_fields WHERE artefact_id = ? AND field = ? AND origin = 'MACHINE' ORDER BY version DESC LIMIT 1")
+            .get(artefactId, w.field);
+          if (lastMachine && lastMachine.value === w.value) continue;
+        } else {
+          this.db.query('UPDATE artefact_fields SET is_current = 0 WHERE artefact_id = ? AND field = ? AND is_current = 1').run(artefactId, w.field);
+        }
         const version = (this.db
           .query<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM artefact_fields WHERE artefact_id = ? AND field = ?')
           .get(artefactId, w.field)?.v ?? 1);
         this.db
           .query(
             `INSERT INTO artefact_fields (artefact_id, field, version, value, origin, step, model, confidence, author_id, is_current, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(artefactId, w.field, version, w.value, w.origin, w.step ?? null, w.model ?? null, w.confidence ?? null, w.authorId ?? null, now);
-        changed.push(w.field);
+          .run(artefactId, w.field, version, w.value, w.origin, w.step ?? null, w.model ?? null, w.confidence ?? null, w.authorId ?? null, beside ? 0 : 1, now);
+        if (!beside) changed.push(w.field);
       }
       if (changed.length > 0) {
         this.db.query('UPDATE artefacts SET updated_at = ? WHERE id = ?').run(now, artefactId);

@@ -27,6 +27,8 @@ export interface BatchArtefact {
   errorMessage: string | null;
   durationMs: number | null;
   processedAt: string | null;
+  /** Steps a person asked to run again, waiting in the queue; null when none. */
+  reprocessSteps: string[] | null;
 }
 
 interface BatchRow {
@@ -49,6 +51,7 @@ interface BatchArtefactRow {
   error_message: string | null;
   duration_ms: number | null;
   processed_at: string | null;
+  reprocess_steps: string | null;
 }
 
 const toBatch = (r: BatchRow): Batch => ({
@@ -71,6 +74,7 @@ const toBatchArtefact = (r: BatchArtefactRow): BatchArtefact => ({
   errorMessage: r.error_message,
   durationMs: r.duration_ms,
   processedAt: r.processed_at,
+  reprocessSteps: r.reprocess_steps === null ? null : (JSON.parse(r.reprocess_steps) as string[]),
 });
 
 export class BatchRepository {
@@ -169,7 +173,7 @@ export class BatchRepository {
   /** Updates an artefact's progress in its batch; only the fields given change. */
   updateEntry(
     artefactId: string,
-    changes: Partial<Pick<BatchArtefact, 'status' | 'step' | 'errorCode' | 'errorMessage' | 'durationMs' | 'processedAt'>>,
+    changes: Partial<Pick<BatchArtefact, 'status' | 'step' | 'errorCode' | 'errorMessage' | 'durationMs' | 'processedAt' | 'reprocessSteps'>>,
   ): void {
     const columns = {
       status: 'status',
@@ -178,19 +182,38 @@ export class BatchRepository {
       errorMessage: 'error_message',
       durationMs: 'duration_ms',
       processedAt: 'processed_at',
+      reprocessSteps: 'reprocess_steps',
     } as const;
     const keys = (Object.keys(columns) as (keyof typeof columns)[]).filter((k) => changes[k] !== undefined);
     if (keys.length === 0) return;
+    const value = (k: keyof typeof columns): unknown => (k === 'reprocessSteps' && changes.reprocessSteps ? JSON.stringify(changes.reprocessSteps) : changes[k]);
     this.db
       .query(`UPDATE batch_artefacts SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE artefact_id = ?`)
-      .run(...keys.map((k) => changes[k]), artefactId);
+      .run(...keys.map(value), artefactId);
   }
 
-  entriesOfBatch(batchId: string): BatchArtefact[] {
+  /** Queues artefacts to be processed again with these steps (replacing an earlier request's); returns how many. */
+  requestReprocess(artefactIds: readonly string[], steps: readonly string[]): number {
+    if (artefactIds.length === 0) return 0;
     return this.db
-      .query<BatchArtefactRow>('SELECT * FROM batch_artefacts WHERE batch_id = ? ORDER BY position')
-      .all(batchId)
-      .map(toBatchArtefact);
+      .query(`UPDATE batch_artefacts SET reprocess_steps = ? WHERE artefact_id IN (${placeholders(artefactIds.length)})`)
+      .run(JSON.stringify(steps), ...artefactIds).changes;
+  }
+
+  /** Forgets the reprocessing requested for a batch's artefacts that the queue has not taken yet. */
+  dropReprocess(batchId: string): number {
+    return this.db.query('UPDATE batch_artefacts SET reprocess_steps = NULL WHERE batch_id = ? AND reprocess_steps IS NOT NULL').run(batchId).changes;
+  }
+
+  /** Batches in the given stages or with reprocessing requested, oldest first (the queue's work list). */
+  withProcessingWork(stages: readonly BatchStage[]): Batch[] {
+    return this.db
+      .query<BatchRow>(
+        `SELECT * FROM batches WHERE stage IN (${placeholders(stages.length)})
+         OR id IN (SELECT batch_id FROM batch_artefacts WHERE reprocess_steps IS NOT NULL) ORDER BY seq`,
+      )
+      .all(...stages)
+      .map(toBatch);
   }
 
   /** Batches in the given stages, oldest first (the processor's work list). */

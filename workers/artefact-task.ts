@@ -1,22 +1,24 @@
 import { threadId } from 'node:worker_threads';
-import { AppError } from '../../errors.js';
-import { createOcrEngine } from '../../ocr/engine.js';
-import type { OcrPage } from '../../ocr/types.js';
-import type { WorkerJob } from '../../pool/worker-runtime.js';
-import { classifyArtefact, type ArtefactClassification } from '../classify/classify.js';
-import { ARTEFACT_CLASSIFIER_MODEL, type ArtefactKind } from '../classify/model.js';
-import { cropFaceChip } from '../faces/chip.js';
-import { headshotJpeg } from '../faces/crop.js';
-import { detectFaces } from '../faces/detect.js';
-import { decodeRgb } from '../faces/image.js';
-import type { ArtefactModels } from './models.js';
+import type { ArtefactKind } from '../src/artefact-kind.js';
+import { AppError } from '../src/errors.js';
+import type { OcrPage } from '../src/ocr/types.js';
+import type { ArtefactEngines } from '../src/pipelines/artefact/engines.js';
+import { classifyArtefact, type ArtefactClassification } from '../src/pipelines/classify/classify.js';
+import { ARTEFACT_CLASSIFIER_MODEL } from '../src/pipelines/classify/model.js';
+import { cropFaceChip } from '../src/pipelines/faces/chip.js';
+import { headshotJpeg } from '../src/pipelines/faces/crop.js';
+import { detectFaces } from '../src/pipelines/faces/detect.js';
+import { decodeRgb } from '../src/pipelines/faces/image.js';
+import type { WorkerJob } from '../src/pool/worker-runtime.js';
 
 export interface ArtefactTask {
   /** The artefact's image, any format sharp reads. */
   image: Uint8Array;
-  /** The uploader's or editor's kind; the classifier decides when it is absent. */
+  /** The kind a person gave, or the one already decided when the classifier is not re-run; the classifier decides when it is absent. */
   kind?: ArtefactKind;
-  /** Event photos: read the text in the photo (default true; enrolment photos skip it). */
+  /** Event photos: find, describe and crop the faces (default true; reprocessing the text alone skips it). */
+  findFaces?: boolean;
+  /** Read the text: the page of minutes, or the banners in a photo (default true; enrolment photos skip it). */
   readText?: boolean;
 }
 
@@ -51,7 +53,7 @@ export interface ArtefactResult {
 }
 
 /** Below this probability a classifier's "page" verdict is checked for faces. */
-export const UNSURE_BELOW = 0.8;
+export const UNSURE_PAGE_BELOW = 0.8;
 
 /** Runs one step, records its time, then checks for cancellation before the next. */
 const timed = async <T>(job: WorkerJob, timings: Record<string, number>, step: string, message: string, run: () => Promise<T>): Promise<T> => {
@@ -64,23 +66,23 @@ const timed = async <T>(job: WorkerJob, timings: Record<string, number>, step: s
 };
 
 /**
- * The artefact task as a worker runs it: classify (unless the kind is given), then the pipeline of
+ * The artefact task as a worker runs it: classify (unless the kind is given), then the pipelines of
  * that kind. Event photo: faces (detect, embed, headshots) and the photo's text; meeting-minutes
  * page: the OCR engine's reading. Cancellation is checked between steps only.
  */
-export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models: ArtefactModels): Promise<ArtefactResult> => {
+export const runArtefactTask = async (task: ArtefactTask, job: WorkerJob, engines: ArtefactEngines): Promise<ArtefactResult> => {
   const { tracer } = job;
   const timings: Record<string, number> = {};
   const started = performance.now();
   let classification: ArtefactClassification | null = null;
   if (task.kind === undefined) {
-    if (!models.classifierAvailable) {
-      throw new AppError('MODEL_MISSING', `Model "${ARTEFACT_CLASSIFIER_MODEL}" not found at ${models.paths.classifier}; give the artefact's kind or install the model`, {
+    if (!engines.classifierAvailable) {
+      throw new AppError('MODEL_MISSING', `Model "${ARTEFACT_CLASSIFIER_MODEL}" not found at ${engines.paths.classifier}; give the artefact's kind or install the model`, {
         model: ARTEFACT_CLASSIFIER_MODEL,
       });
     }
     classification = await timed(job, timings, 'classify', 'Classifying the artefact', () =>
-      classifyArtefact(Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength), tracer, { modelFile: models.paths.classifier }),
+      classifyArtefact(Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength), tracer, { modelFile: engines.paths.classifier }),
     );
   }
   let kind = task.kind ?? (classification as ArtefactClassification).kind;
@@ -89,11 +91,11 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
   // An unsure "page" verdict is checked against the face detector: pages do not show faces, and a
   // photo dominated by a banner can look like a page to a 128-px classifier. The detection is the
   // one the photo pipeline would run anyway, so it is not repeated.
-  if (classification !== null && classification.kind === 'mm' && classification.confidence < UNSURE_BELOW) {
+  if (classification !== null && classification.kind === 'MM' && classification.confidence < UNSURE_PAGE_BELOW) {
     photo = await timed(job, timings, 'faces.decode', 'Decoding the image', () => decodeRgb(task.image));
     const image = photo;
-    detection = await timed(job, timings, 'classify.faces', 'Looking for faces to settle an unsure classification', () => detectFaces(image, models.detector, tracer));
-    if (detection.faces.length > 0) kind = 'hf';
+    detection = await timed(job, timings, 'classify.faces', 'Looking for faces to settle an unsure classification', () => detectFaces(image, engines.detector, tracer));
+    if (detection.faces.length > 0) kind = 'HF';
     tracer.report({
       source: 'classify.faces',
       message: detection.faces.length > 0 ? `Unsure page verdict overruled: ${detection.faces.length} faces found` : 'Unsure page verdict kept: no faces found',
@@ -101,12 +103,12 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
     });
   }
   let faces: PhotoFace[] = [];
-  if (kind === 'hf') {
+  if (kind === 'HF' && task.findFaces !== false) {
     const decoded = photo ?? (await timed(job, timings, 'faces.decode', 'Decoding the photo', () => decodeRgb(task.image)));
-    detection ??= await timed(job, timings, 'faces.detect', 'Finding faces', () => detectFaces(decoded, models.detector, tracer));
+    detection ??= await timed(job, timings, 'faces.detect', 'Finding faces', () => detectFaces(decoded, engines.detector, tracer));
     const found = detection.faces;
     const embeddings = await timed(job, timings, 'faces.embed', `Describing ${found.length} faces`, async () =>
-      models.embedder.embed(await Promise.all(found.map(async (f) => ({ kind: 'rgb' as const, data: await cropFaceChip(decoded, f.box) }))), tracer),
+      engines.embedder.embed(await Promise.all(found.map(async (f) => ({ kind: 'rgb' as const, data: await cropFaceChip(decoded, f.box) }))), tracer),
     );
     const headshots = await timed(job, timings, 'faces.headshots', 'Cutting headshots', () =>
       tracer.step('faces.headshots', `Cut ${found.length} headshots`, () => Promise.all(found.map((f) => headshotJpeg(decoded, f.box)))),
@@ -121,13 +123,13 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
     }));
   }
   const ocr =
-    kind === 'hf' && task.readText === false
+    task.readText === false
       ? null
-      : await timed(job, timings, 'ocr', kind === 'hf' ? 'Reading text in the photo' : 'Reading the page', () => createOcrEngine(models.ocr).readPage(task.image, tracer));
+      : await timed(job, timings, 'ocr', kind === 'HF' ? 'Reading text in the photo' : 'Reading the page', () => engines.ocr.readPage(task.image, tracer));
   timings.total = Math.round((performance.now() - started) * 10) / 10;
   tracer.report({
     source: 'artefact',
-    message: `Processed a ${kind === 'hf' ? 'event photo' : 'meeting-minutes page'}`,
+    message: kind === 'HF' ? 'Processed an event photo' : 'Processed a meeting-minutes page',
     durationMs: timings.total,
     data: { kind, kindSource: task.kind === undefined ? 'classifier' : 'given', faces: faces.length, lines: ocr?.lines.length ?? null, characters: ocr === null ? null : [...ocr.text.replace(/\s/g, '')].length },
   });
@@ -136,9 +138,9 @@ export const processArtefact = async (task: ArtefactTask, job: WorkerJob, models
     kindSource: task.kind === undefined ? 'classifier' : 'given',
     classification,
     faces,
-    bannerText: kind === 'hf' && ocr !== null ? ocr.text : null,
+    bannerText: kind === 'HF' && ocr !== null ? ocr.text : null,
     ocr,
     timings,
-    worker: { threadId, modelLoadMs: Math.round(models.loadMs) },
+    worker: { threadId, modelLoadMs: Math.round(engines.loadMs) },
   };
 };

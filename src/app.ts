@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ReadCache } from './cache/read-cache.js';
+import type { Config } from './config.js';
+import { Events } from './events.js';
+import { FaceIdentifier } from './jobs/face-identifier.js';
+import { IntegrateArtefact } from './jobs/integrate-artefact.js';
+import { ProcessArtefact } from './jobs/process-artefact.js';
+import { JobQueue, type Log } from './jobs/queue.js';
+import { ResultWriter } from './jobs/results.js';
+import { LanguageStages } from './llm/language-stages.js';
+import { LlmInterface } from './llm/llm-interface.js';
+import { Mailer } from './mail/mailer.js';
+import { ModelStore } from './model-store/store.js';
+import { artefactModelPaths } from './pipelines/artefact/engines.js';
+import { ArchivusService } from './services/archivus.js';
+import { ArtefactFields } from './services/artefact-fields.js';
+import { ArtefactService } from './services/artefacts.js';
+import { AuditService } from './services/audit.js';
+import { AuthService } from './services/auth.js';
+import { BatchService } from './services/batches.js';
+import { CatalogueReads } from './services/catalogue-reads.js';
+import { ChangeRecorder } from './services/changes.js';
+import { CollectionService } from './services/collections.js';
+import { FigureService } from './services/figures.js';
+import { IntegrationService } from './services/integration.js';
+import { ModelStatusService } from './services/model-status.js';
+import { NodeService } from './services/nodes.js';
+import { TraceService } from './services/traces.js';
+import { UserService } from './services/users.js';
+import { Store } from './store/store.js';
+import { TraceWriter } from './tracing/trace-writer.js';
+import { createArtefactPool } from '../workers/artefact-pool.js';
+
+export type { Log } from './jobs/queue.js';
+
+export interface AppOptions {
+  /** Where warnings about background work go (the server passes its logger). */
+  log?: Log;
+  /** The event bus; an mqemitter-redis one shares events across API instances. */
+  events?: Events;
+  /** Worker threads; WORKERS from the configuration when absent. */
+  poolSize?: number;
+}
+
+/**
+ * The one composition root: every object the server, the CLIs and the benchmarks use is built here,
+ * once, from the configuration, over one store. Required models are verified first: a missing or
+ * corrupt one stops it with an AppError naming the model and how to get it.
+ */
+export async function createApp(config: Config, options: AppOptions = {}) {
+  const log = options.log ?? ((message: string, error: unknown) => console.warn(message, error));
+  mkdirSync(config.dataDir, { recursive: true });
+  const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
+  await models.ensureRequired();
+  const store = new Store(config.dataDir, config.uploads);
+  for (const m of await models.verifyAll({ download: false })) {
+    store.models.upsert({ name: m.name, task: m.task, status: m.status, sha256: m.sha256, licence: m.licence, source: m.source, detail: m.message });
+  }
+  const events = options.events ?? new Events();
+  const traces = new TraceWriter(store.traces);
+  const llm = new LlmInterface(config.llm);
+  const audit = new AuditService(store.audit);
+  const mailer = new Mailer(config.smtp);
+  const cache = new ReadCache(config.cache);
+  const changes = new ChangeRecorder(audit, cache, events);
+  const fields = new ArtefactFields(store);
+
+  const paths = await artefactModelPaths(models);
+  const poolSize = options.poolSize ?? config.workers;
+  const faces = new FaceIdentifier(store);
+  const process = new ProcessArtefact(
+    () => createArtefactPool(paths, poolSize),
+    store,
+    traces,
+    new ResultWriter(store, fields, faces),
+    new LanguageStages(store.files, fields, llm),
+  );
+  const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes) }, poolSize, log);
+
+  const services = {
+    store,
+    audit,
+    mailer,
+    cache,
+    events,
+    queue,
+    reads: new CatalogueReads(store, cache),
+    auth: new AuthService(store, audit, mailer, config, log),
+    users: new UserService(store, audit, mailer, config, log),
+    artefacts: new ArtefactService(store, fields, changes),
+    collections: new CollectionService(store, changes),
+    figures: new FigureService(store, changes),
+    llm,
+    archivus: new ArchivusService(store, llm, traces),
+    integration: new IntegrationService(store, changes, queue),
+    batches: new BatchService(store, changes, queue, config.uploads.maxFiles),
+    traces: new TraceService(store),
+    modelStatus: new ModelStatusService(store),
+    nodes: new NodeService(),
+  };
+
+  return {
+    config,
+    models,
+    store,
+    traces,
+    services,
+    jobs: { queue, process, faces },
+    /** Stops the background work (running artefacts finish their step), then closes everything. */
+    async close(): Promise<void> {
+      await queue.close();
+      // After the queue: its running artefacts have finished, so no inference is cut off.
+      await process.close();
+      traces.close();
+      mailer.close();
+      await events.close();
+      store.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+export type Services = App['services'];
