@@ -2,7 +2,8 @@ import type { IResolvers } from '@graphql-tools/utils';
 import type { Artefact, ArtefactFilter, ArtefactKind, FieldVersion } from '../src/store/repositories/artefacts.js';
 import type { Book } from '../src/store/repositories/books.js';
 import type { Category, CategoryMembership } from '../src/store/repositories/categories.js';
-import type { Face, Figure } from '../src/store/repositories/figures.js';
+import type { FigureChange } from '../src/store/repositories/figure-changes.js';
+import { isUntagged, type Face, type Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
 import { TOPICS } from '../src/services/events.js';
 import { requireViewer } from '../src/auth/viewer.js';
@@ -97,12 +98,25 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     headshot: (f: Figure, _args, ctx) => (f.headshotSha256 === null ? null : ctx.services.store.files.get(f.headshotSha256) ?? null),
     faces: (f: Figure, _args, ctx) => ctx.loaders.facesOfFigure.load(f.id),
     artefacts: (f: Figure, args: ConnectionArgs, ctx) => artefactConnection(ctx, args, { figureId: f.id }),
+    changes: (f: Figure, args: ConnectionArgs, ctx) => {
+      const l = ctx.services.figures.changesOf(ctx.viewer, f.id, pageArgs(args));
+      return toConnection(l.page, l.count);
+    },
   },
   Face: {
     id: id('Face'),
     artefact: (f: Face, _args, ctx) => (f.artefactId === null ? null : ctx.loaders.artefact.load(f.artefactId)),
     figure: (f: Face, _args, ctx) => (f.figureId === null ? null : ctx.loaders.figure.load(f.figureId)),
     suggestedFigure: (f: Face, _args, ctx) => (f.suggestedFigureId === null ? null : ctx.loaders.figure.load(f.suggestedFigureId)),
+    untagged: (f: Face) => isUntagged(f),
+  },
+  FigureChange: {
+    id: id('FigureChange'),
+    actor: (c: FigureChange, _args, ctx) => (c.actorId === null ? null : ctx.loaders.user.load(c.actorId)),
+    faces: (c: FigureChange, _args, ctx) =>
+      ctx.services.store.figures.facesByIds([...new Set(c.steps.flatMap((s) => (s.type === 'face' ? [s.faceId] : [])))]),
+    undone: (c: FigureChange) => c.undoneAt !== null,
+    undoneBy: (c: FigureChange, _args, ctx) => (c.undoneBy === null ? null : ctx.loaders.user.load(c.undoneBy)),
   },
   CatalogueChange: {
     id: (c: { entity: NodeType; id: string }) => toGlobalId(c.entity, c.id),
@@ -123,6 +137,10 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
       requireViewer(ctx.viewer);
       const { page, total } = await ctx.services.reads.figurePage({ args: pageArgs(args), named: args.named ?? null, search: args.search ?? null });
       return toConnection(page, () => total);
+    },
+    figureChanges: (_p, args: ConnectionArgs & { figureId?: string | null }, ctx) => {
+      const l = ctx.services.figures.changesOf(ctx.viewer, optionalLocalId(args.figureId, 'Figure', 'figureId'), pageArgs(args));
+      return toConnection(l.page, l.count);
     },
   },
   Mutation: {
@@ -172,6 +190,10 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
       await ctx.services.figures.delete(ctx.viewer, localId(a.id, 'Figure'));
       return a.id;
     },
+    untagFace: (_p, a: { faceId: string }, ctx) => ctx.services.figures.untagFace(ctx.viewer, localId(a.faceId, 'Face', 'faceId')),
+    setFigureHeadshot: (_p, a: { figureId: string; faceId: string }, ctx) =>
+      ctx.services.figures.setHeadshot(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'), localId(a.faceId, 'Face', 'faceId')),
+    undoFigureChange: (_p, a: { id: string }, ctx) => ctx.services.figures.undo(ctx.viewer, localId(a.id, 'FigureChange')),
   },
   Subscription: {
     catalogueChanged: {

@@ -22,7 +22,7 @@ export function toConnection<T>(page: Page<T>, count: () => number | Promise<num
   };
 }
 
-const CONNECTIONS = ['User', 'AuditEntry', 'Artefact', 'Category', 'Book', 'Figure', 'Batch', 'Trace', 'TraceReport'] as const;
+const CONNECTIONS = ['User', 'AuditEntry', 'Artefact', 'Category', 'Book', 'Figure', 'FigureChange', 'Batch', 'Trace', 'TraceReport'] as const;
 
 /** `totalCount` of every connection type, resolved lazily (graphql-jit does not call function values). */
 export const connectionResolvers = Object.fromEntries(

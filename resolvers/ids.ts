@@ -1,6 +1,6 @@
 import { AppError } from '../src/errors.js';
 
-export type NodeType = 'User' | 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Face' | 'Batch' | 'Trace';
+export type NodeType = 'User' | 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Face' | 'FigureChange' | 'Batch' | 'Trace';
 
 /** Opaque global ids: base64url of "Type:localId". */
 export const toGlobalId = (type: NodeType, id: string): string => Buffer.from(`${type}:${id}`).toString('base64url');

@@ -18,6 +18,7 @@ async function loadNode(ctx: Context, globalId: string): Promise<Typed | null> {
     Book: () => loaders.book.load(id),
     Figure: () => loaders.figure.load(id),
     Face: () => services.store.figures.facesByIds([id])[0],
+    FigureChange: () => services.store.figureChanges.byIds([id])[0],
     Batch: () => loaders.batch.load(id),
     Trace: () => services.store.traces.byIds([id])[0],
   };

@@ -40,10 +40,10 @@ export class FigureService {
     return figure.headshotSha256 === null ? null : (this.store.files.get(figure.headshotSha256) ?? null);
   }
 
-  /** The changes that touched a figure, newest first (any signed-in user). */
-  changesOf(viewer: Viewer | null, figureId: string, args: PageArgs): Listing<FigureChange> {
+  /** Every change, or those that touched one figure (even one gone since), newest first (any signed-in user). */
+  changesOf(viewer: Viewer | null, figureId: string | null, args: PageArgs): Listing<FigureChange> {
     requireViewer(viewer);
-    return this.store.figureChanges.pageOfFigure(figureId, args);
+    return this.store.figureChanges.page(args, figureId);
   }
 
   change(id: string): FigureChange {

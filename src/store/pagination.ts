@@ -37,6 +37,8 @@ export interface KeysetQuery {
   seq: string;
   /** The result column that holds the ordering value; default `seq`. */
   key?: string;
+  /** Highest `seq` first (newest first); `first/after` then walk down and `last/before` up. */
+  descending?: boolean;
 }
 
 /**
@@ -51,18 +53,19 @@ export function keysetPage<Row extends object>(db: Db, q: KeysetQuery, args: Pag
   }
   const backward = last != null || (first == null && args.before != null);
   const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
+  const descending = q.descending === true;
   const conditions: string[] = [];
   const params = [...q.params];
   if (args.after != null) {
-    conditions.push(`${q.seq} > ?`);
+    conditions.push(`${q.seq} ${descending ? '<' : '>'} ?`);
     params.push(decodeCursor(args.after));
   }
   if (args.before != null) {
-    conditions.push(`${q.seq} < ?`);
+    conditions.push(`${q.seq} ${descending ? '>' : '<'} ?`);
     params.push(decodeCursor(args.before));
   }
   const where = conditions.length === 0 ? '' : ` AND ${conditions.join(' AND ')}`;
-  const sql = `${q.sql}${where} ORDER BY ${q.seq} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+  const sql = `${q.sql}${where} ORDER BY ${q.seq} ${backward === descending ? 'ASC' : 'DESC'} LIMIT ?`;
   const rows = db.query<Row>(sql).all(...params, size + 1);
   const more = rows.length > size;
   const items = rows.slice(0, size);

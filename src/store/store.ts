@@ -6,6 +6,7 @@ import { AuditRepository } from './repositories/audit.js';
 import { BatchRepository } from './repositories/batches.js';
 import { BookRepository } from './repositories/books.js';
 import { CategoryRepository } from './repositories/categories.js';
+import { FigureChangeRepository } from './repositories/figure-changes.js';
 import { FigureRepository } from './repositories/figures.js';
 import { ModelRecordRepository } from './repositories/model-records.js';
 import { SessionRepository } from './repositories/sessions.js';
@@ -25,6 +26,7 @@ export class Store {
   readonly categories: CategoryRepository;
   readonly books: BookRepository;
   readonly figures: FigureRepository;
+  readonly figureChanges: FigureChangeRepository;
   readonly traces: TraceRepository;
   readonly models: ModelRecordRepository;
 
@@ -39,6 +41,7 @@ export class Store {
     this.categories = new CategoryRepository(this.db);
     this.books = new BookRepository(this.db);
     this.figures = new FigureRepository(this.db);
+    this.figureChanges = new FigureChangeRepository(this.db);
     this.traces = new TraceRepository(this.db);
     this.models = new ModelRecordRepository(this.db);
   }

@@ -40,6 +40,29 @@ export interface Face {
   createdAt: string;
 }
 
+/** Where a face sits: the part of its row that people and matching decide. */
+export interface FacePlacement {
+  figureId: string | null;
+  assignment: FaceAssignment;
+  isExemplar: boolean;
+  suggestedFigureId: string | null;
+}
+
+export const placementOf = (f: Face): FacePlacement => ({
+  figureId: f.figureId,
+  assignment: f.assignment,
+  isExemplar: f.isExemplar,
+  suggestedFigureId: f.suggestedFigureId,
+});
+
+/** A face a person untagged: on no figure, suggested for none, no exemplar, and a person's decision. */
+export const UNTAGGED: Readonly<FacePlacement> = { figureId: null, assignment: 'HUMAN', isExemplar: false, suggestedFigureId: null };
+
+export const isUntagged = (f: Face): boolean => f.figureId === null && f.assignment === 'HUMAN';
+
+/** How a figure is named to people: its label, or its number when unnamed. */
+export const figureName = (f: Pick<Figure, 'label' | 'seq'>): string => (f.label === null ? `unnamed figure #${f.seq}` : `"${f.label}"`);
+
 interface FigureRow {
   id: string;
   seq: number;
@@ -149,12 +172,25 @@ export class FigureRepository {
     return listing<FigureRow, Figure>(this.db, { sql: `SELECT * FROM figures WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toFigure);
   }
 
-  update(id: string, changes: { label?: string | null; headshotSha256?: string | null }): void {
-    const now = new Date().toISOString();
-    if (changes.label !== undefined) this.db.query('UPDATE figures SET label = ?, updated_at = ? WHERE id = ?').run(changes.label, now, id);
+  /** `updatedAt` is now unless given (an undo puts the old time back). */
+  update(id: string, changes: { label?: string | null; headshotSha256?: string | null }, updatedAt = new Date().toISOString()): void {
+    if (changes.label !== undefined) this.db.query('UPDATE figures SET label = ?, updated_at = ? WHERE id = ?').run(changes.label, updatedAt, id);
     if (changes.headshotSha256 !== undefined) {
-      this.db.query('UPDATE figures SET headshot_sha256 = ?, updated_at = ? WHERE id = ?').run(changes.headshotSha256, now, id);
+      this.db.query('UPDATE figures SET headshot_sha256 = ?, updated_at = ? WHERE id = ?').run(changes.headshotSha256, updatedAt, id);
     }
+  }
+
+  /**
+   * Puts a removed figure back as it was. Its old `seq` may have gone to a figure made since (seq is
+   * MAX + 1); then it takes the next one, which only moves it in listing order.
+   */
+  reinsert(f: Figure): void {
+    this.db.transaction(() => {
+      const taken = this.db.query('SELECT 1 FROM figures WHERE seq = ?').get(f.seq) !== undefined;
+      this.db
+        .query('INSERT INTO figures (id, seq, label, headshot_sha256, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(f.id, taken ? nextSeq(this.db, 'figures') : f.seq, f.label, f.headshotSha256, f.origin, f.createdAt, f.updatedAt);
+    });
   }
 
   delete(id: string): boolean {
@@ -227,6 +263,11 @@ export class FigureRepository {
       .map(toFace);
   }
 
+  /** Faces whose suggested figure is this one. */
+  facesSuggesting(figureId: string): Face[] {
+    return this.db.query<FaceRow>('SELECT * FROM faces WHERE suggested_figure_id = ? ORDER BY created_at').all(figureId).map(toFace);
+  }
+
   facesOfFigures(figureIds: readonly string[]): Face[] {
     if (figureIds.length === 0) return [];
     return this.db
@@ -251,7 +292,7 @@ export class FigureRepository {
   /**
    * Forgets what an earlier pipeline run stored for an artefact's faces, so a run that is repeated
    * (after a cancel, say) does not add them twice: its machine-placed faces go, and so do the
-   * unnamed figures that only they made. Faces a person placed stay.
+   * unnamed figures that only they made. Faces a person placed or untagged (HUMAN) stay as they are.
    */
   clearMachineFaces(artefactId: string): number {
     return this.db.transaction(() => {
@@ -276,5 +317,16 @@ export class FigureRepository {
     this.db
       .query('UPDATE faces SET figure_id = ?, assignment = ?, suggested_figure_id = NULL WHERE id = ?')
       .run(figureId, assignment, faceId);
+  }
+
+  /** Sets where a face sits, whole: figure, assignment, exemplar flag and suggestion. */
+  place(faceId: string, p: FacePlacement): void {
+    this.db
+      .query('UPDATE faces SET figure_id = ?, assignment = ?, is_exemplar = ?, suggested_figure_id = ? WHERE id = ?')
+      .run(p.figureId, p.assignment, p.isExemplar ? 1 : 0, p.suggestedFigureId, faceId);
+  }
+
+  suggest(faceId: string, figureId: string | null): void {
+    this.db.query('UPDATE faces SET suggested_figure_id = ? WHERE id = ?').run(figureId, faceId);
   }
 }
