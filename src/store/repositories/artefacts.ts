@@ -278,7 +278,7 @@ export class ArtefactRepository {
    * Writes new versions of fields: earlier versions stay on record, the new one becomes current.
    * A write whose value equals the current one is skipped. A machine value never replaces a
    * person's: while the current version is HUMAN, a MACHINE write is kept on record as a version
-   * that is not current (once per distinct value), so `fieldHistory` shows what the machine read.
+   * that is not current (once per value and step), so `fieldHistory` shows what the machine read.
    * Returns the fields whose current value changed.
    */
   writeFields(artefactId: string, writes: readonly FieldWrite[]): MetadataField[] {
@@ -292,10 +292,14 @@ export class ArtefactRepository {
         if (current && current.value === w.value) continue;
         const beside = w.origin === 'MACHINE' && current?.origin === 'HUMAN';
         if (beside) {
-          const lastMachine = this.db
-            .query<{ value: string | null }>("SELECT value FROM artefact_fields WHERE artefact_id = ? AND field = ? AND origin = 'MACHINE' ORDER BY version DESC LIMIT 1")
-            .get(artefactId, w.field);
-          if (lastMachine && lastMachine.value === w.value) continue;
+          // Once per value a step gives while the person's version is current: a rerun adds nothing.
+          const known = this.db
+            .query(
+              `SELECT 1 FROM artefact_fields WHERE artefact_id = ? AND field = ? AND origin = 'MACHINE' AND value IS ? AND step IS ?
+               AND version > (SELECT version FROM artefact_fields WHERE artefact_id = ? AND field = ? AND is_current = 1)`,
+            )
+            .get(artefactId, w.field, w.value, w.step ?? null, artefactId, w.field);
+          if (known) continue;
         } else {
           this.db.query('UPDATE artefact_fields SET is_current = 0 WHERE artefact_id = ? AND field = ? AND is_current = 1').run(artefactId, w.field);
         }

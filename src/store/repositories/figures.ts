@@ -292,7 +292,9 @@ export class FigureRepository {
   /**
    * Forgets what an earlier pipeline run stored for an artefact's faces, so a run that is repeated
    * (after a cancel, say) does not add them twice: its machine-placed faces go, and so do the
-   * unnamed figures that only they made. Faces a person placed or untagged (HUMAN) stay as they are.
+   * unnamed figures that only they made. Faces a person placed or untagged (HUMAN) stay as they are,
+   * and so does a face that founded a figure a person has since named: naming it was a person's
+   * decision about that face.
    */
   clearMachineFaces(artefactId: string): number {
     return this.db.transaction(() => {
@@ -300,7 +302,12 @@ export class FigureRepository {
         .query<{ figure_id: string }>("SELECT DISTINCT figure_id FROM faces WHERE artefact_id = ? AND assignment = 'NEW' AND figure_id IS NOT NULL")
         .all(artefactId)
         .map((r) => r.figure_id);
-      const removed = this.db.query("DELETE FROM faces WHERE artefact_id = ? AND assignment <> 'HUMAN'").run(artefactId).changes;
+      const removed = this.db
+        .query(
+          `DELETE FROM faces WHERE artefact_id = ? AND assignment <> 'HUMAN'
+           AND NOT (assignment = 'NEW' AND figure_id IN (SELECT id FROM figures WHERE label IS NOT NULL))`,
+        )
+        .run(artefactId).changes;
       if (founded.length > 0) {
         this.db
           .query(
