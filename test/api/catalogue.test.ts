@@ -230,6 +230,60 @@ describe('roles', () => {
     expect(codeOf(await s.gql('mutation { createUser(input: { username: "x1x", email: "x@y.org", role: VIEWER }) { delivery } }', {}, archivist))).toBe('FORBIDDEN');
   });
 
+  it('refuses every artefact edit to a viewer with FORBIDDEN and to anonymous callers with UNAUTHENTICATED, and changes nothing', async () => {
+    const ids = await s.gql<{ artefacts: { nodes: { id: string; name: string }[] }; categories: { nodes: { id: string }[] }; books: { nodes: { id: string }[] } }>(
+      '{ artefacts(first: 1, filter: { kind: MM }) { nodes { id name } } categories(first: 1) { nodes { id } } books(first: 1) { nodes { id } } }',
+      {},
+      viewer,
+    );
+    const artefact = ids.body.data?.artefacts.nodes[0];
+    const vars = { a: artefact?.id, c: ids.body.data?.categories.nodes[0]?.id, b: ids.body.data?.books.nodes[0]?.id };
+    const edits = [
+      'mutation($a: ID!) { updateArtefact(id: $a, input: { name: "Renamed", fields: [{ name: transcription, value: "改" }] }) { name } }',
+      'mutation($a: ID!) { deleteArtefact(id: $a) }',
+      'mutation($a: ID!, $c: ID!) { setCategoryMember(categoryId: $c, artefactId: $a, member: true, reason: "x") { name } }',
+      'mutation($a: ID!, $b: ID!) { placeInBook(bookId: $b, artefactId: $a) { title } }',
+      'mutation($a: ID!, $b: ID!) { removeFromBook(bookId: $b, artefactId: $a) { title } }',
+    ];
+    for (const edit of edits) {
+      expect(codeOf(await s.gql(edit, vars, viewer)), edit).toBe('FORBIDDEN');
+      expect(codeOf(await s.gql(edit, vars)), edit).toBe('UNAUTHENTICATED');
+    }
+    const after = await s.gql<{ node: { name: string; transcription: { origin: string } | null; categories: unknown[]; books: unknown[] } | null }>(
+      'query($a: ID!) { node(id: $a) { ... on Artefact { name transcription: field(name: transcription) { origin } categories { reason } books { position } } } }',
+      vars,
+      viewer,
+    );
+    expect(after.body.data?.node).toMatchObject({ name: artefact?.name, transcription: { origin: 'MACHINE' }, categories: [] });
+    expect(after.body.data?.node?.books).toHaveLength(1);
+    // The same edit is an archivist's to make.
+    const allowed = await s.gql<{ updateArtefact: { name: string } }>(edits[0] as string, vars, archivist);
+    expect(allowed.body.data?.updateArtefact.name).toBe('Renamed');
+  });
+
+  it('reports more pages exactly at the page boundaries, forwards and backwards', async () => {
+    const page = async (args: Record<string, unknown>) => {
+      const r = await s.gql<Page>(PAGE, args, viewer);
+      const a = r.body.data?.artefacts;
+      if (!a) throw new Error(JSON.stringify(r.body.errors));
+      return { n: a.nodes.length, next: a.pageInfo.hasNextPage, previous: a.pageInfo.hasPreviousPage, start: a.pageInfo.startCursor, end: a.pageInfo.endCursor };
+    };
+    // Four artefacts in all.
+    expect(await page({ first: 4 })).toMatchObject({ n: 4, next: false, previous: false });
+    const three = await page({ first: 3 });
+    expect(three).toMatchObject({ n: 3, next: true, previous: false });
+    expect(await page({ first: 1, after: three.end })).toMatchObject({ n: 1, next: false, previous: true });
+    const two = await page({ first: 2 });
+    expect(await page({ first: 2, after: two.end })).toMatchObject({ n: 2, next: false, previous: true });
+
+    expect(await page({ last: 4 })).toMatchObject({ n: 4, next: false, previous: false });
+    const lastThree = await page({ last: 3 });
+    expect(lastThree).toMatchObject({ n: 3, next: false, previous: true });
+    expect(await page({ last: 1, before: lastThree.start })).toMatchObject({ n: 1, next: true, previous: false });
+    const lastTwo = await page({ last: 2 });
+    expect(await page({ last: 2, before: lastTwo.start })).toMatchObject({ n: 2, next: true, previous: false });
+  });
+
   it('refuses everything but sign-in to anonymous callers', async () => {
     expect(codeOf(await s.gql(PAGE, { first: 1 }))).toBe('UNAUTHENTICATED');
     expect(codeOf(await s.gql(CREATE))).toBe('UNAUTHENTICATED');
@@ -248,12 +302,79 @@ describe('roles', () => {
   });
 
   it('writes an audit entry for every change, readable by the superuser', async () => {
+    const created = await s.gql('mutation { createCategory(input: { name: "Audited category" }) { name } }', {}, archivist);
+    expect(created.body.errors).toBeUndefined();
     const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
-    const r = await s.gql<{ auditLog: { nodes: { action: string; actorName: string }[] } }>(
-      '{ auditLog(last: 100, filter: { action: "category.create" }) { nodes { action actorName } } }',
+    const r = await s.gql<{ auditLog: { nodes: { action: string; actorName: string; detail: { name?: string } }[] } }>(
+      '{ auditLog(last: 100, filter: { action: "category.create" }) { nodes { action actorName detail } } }',
       {},
       admin,
     );
-    expect(r.body.data?.auditLog.nodes).toContainEqual({ action: 'category.create', actorName: 'keeper' });
+    expect(r.body.data?.auditLog.nodes).toContainEqual({ action: 'category.create', actorName: 'keeper', detail: { name: 'Audited category' } });
+  });
+});
+
+describe('cache invalidation across tables', () => {
+  let s: TestServer;
+  let admin: string;
+  let ids: string[];
+  beforeAll(async () => {
+    s = await startServer();
+    // Minutes 1 and 3 in one book; photos 2 and 4 in one category, each with a face of both figures.
+    ids = (await seedCatalogue(s.services.store, { artefacts: 4, categories: 1, books: 1, figures: 2 })).artefactIds.map((id) => toGlobalId('Artefact', id));
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  const ARTEFACT = 'query($id: ID!) { node(id: $id) { ... on Artefact { name transcription: field(name: transcription) { value origin } } } }';
+
+  it('drops the cached reads of both tables an edit writes (the artefact and its fields)', async () => {
+    const id = ids[0];
+    const read = async () => (await s.gql<{ node: { name: string; transcription: { value: string; origin: string } } }>(ARTEFACT, { id }, admin)).body.data?.node;
+    const before = await read();
+    expect(await read()).toEqual(before);
+    const edit = await s.gql(
+      'mutation($id: ID!) { updateArtefact(id: $id, input: { name: "Edited minutes", fields: [{ name: transcription, value: "新嘉坡中華商務總會" }] }) { name } }',
+      { id },
+      admin,
+    );
+    expect(edit.body.errors).toBeUndefined();
+    expect(await read()).toEqual({ name: 'Edited minutes', transcription: { value: '新嘉坡中華商務總會', origin: 'HUMAN' } });
+  });
+
+  it('drops a cached read that depends on several tables when any one of them is written (a category change seen in the artefact list)', async () => {
+    const cats = await s.gql<{ categories: { nodes: { id: string }[] } }>('{ categories(first: 1) { nodes { id } } }', {}, admin);
+    const categoryId = cats.body.data?.categories.nodes[0]?.id;
+    const inCategory = async () => {
+      const r = await s.gql<{ artefacts: { totalCount: number; nodes: { id: string }[] } }>(
+        'query($c: ID!) { artefacts(first: 10, filter: { categoryId: $c }) { totalCount nodes { id } } }',
+        { c: categoryId },
+        admin,
+      );
+      return r.body.data?.artefacts.nodes.map((n) => n.id);
+    };
+    const before = await inCategory();
+    expect(before).toContain(ids[3]);
+    expect(await inCategory()).toEqual(before);
+    const removed = await s.gql('mutation($c: ID!, $a: ID!) { setCategoryMember(categoryId: $c, artefactId: $a, member: false) { name } }', { c: categoryId, a: ids[3] }, admin);
+    expect(removed.body.errors).toBeUndefined();
+    expect(await inCategory()).toEqual(before?.filter((id) => id !== ids[3]));
+  });
+
+  it('drops the cached reads of every table a delete writes (categories, books and figures too)', async () => {
+    const views = async () => {
+      const r = await s.gql<{
+        categories: { nodes: { memberCount: number }[] };
+        books: { nodes: { pages: { totalCount: number } }[] };
+        figures: { nodes: { faces: { id: string }[] }[] };
+      }>('{ categories(first: 1) { nodes { memberCount } } books(first: 1) { nodes { pages(first: 10) { totalCount } } } figures(first: 2) { nodes { faces { id } } } }', {}, admin);
+      const d = r.body.data;
+      return { members: d?.categories.nodes[0]?.memberCount, pages: d?.books.nodes[0]?.pages.totalCount, faces: d?.figures.nodes.map((f) => f.faces.length) };
+    };
+    const before = await views();
+    expect(await views()).toEqual(before);
+    // Photo 2 is in the category with a face of each figure; minutes 3 is a page of the book.
+    for (const id of [ids[1], ids[2]]) expect((await s.gql('mutation($id: ID!) { deleteArtefact(id: $id) }', { id }, admin)).body.errors).toBeUndefined();
+    expect(await views()).toEqual({ members: (before.members ?? 0) - 1, pages: (before.pages ?? 0) - 1, faces: before.faces?.map((n) => n - 1) });
   });
 });

@@ -6,7 +6,12 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives. */
-export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; waitFor: (n: number) => Promise<void>; close: () => Promise<void> }> {
+export async function startSmtp(): Promise<{
+  url: string;
+  /** The first mail received so far or within 5 s that matches. */
+  mailTo: (to: string, raw: RegExp) => Promise<ReceivedMail>;
+  close: () => Promise<void>;
+}> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -23,9 +28,12 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const waitFor = async (n: number) => {
-    for (let i = 0; i < 100 && mails.length < n; i++) await new Promise((r) => setTimeout(r, 50));
-    if (mails.length < n) throw new Error(`expected ${n} mails, got ${mails.length}`);
+  const mailTo = async (to: string, raw: RegExp) => {
+    const find = () => mails.find((m) => m.to.includes(to) && raw.test(m.raw));
+    for (let i = 0; i < 100 && find() === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    const mail = find();
+    if (mail === undefined) throw new Error(`no mail to ${to} matching ${raw}`);
+    return mail;
   };
-  return { url: `smtp://127.0.0.1:${port}`, mails, waitFor, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `smtp://127.0.0.1:${port}`, mailTo, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
