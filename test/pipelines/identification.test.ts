@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths, loadArtefactEngines, type ArtefactEngines } from '../../src/pipelines/artefact/engines.js';
 import { FaceIdentifier } from '../../src/jobs/face-identifier.js';
@@ -16,9 +16,14 @@ import { collectingTracer } from '../../src/tracing/tracer.js';
 
 const demo = (n: number): string => path.resolve(process.cwd(), `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`);
 
+// Shared and read-only: the models, and the faces of sample 1 (three people) as the pipeline finds them.
+let modelsDir: string;
+let models: ArtefactEngines;
+let sample1: Buffer;
+let sample1Faces: ArtefactResult;
+// Each test's own: an empty store.
 let dir: string;
 let store: Store;
-let models: ArtefactEngines;
 let service: FaceIdentifier;
 let results: ResultWriter;
 
@@ -32,29 +37,39 @@ const newArtefact = async (image: Buffer, name: string): Promise<string> => {
 
 const figureCount = (): number => store.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM figures').get()?.n ?? -1;
 
+/** Sample 1 as a new artefact in the store: its three people become known figures. */
+const enrolSample1 = async () => {
+  const artefactId = await newArtefact(sample1, 'sample1.jpg');
+  return { artefactId, persisted: await results.write(artefactId, sample1Faces, ALL_STEPS, collectingTracer().tracer) };
+};
+
 beforeAll(async () => {
+  modelsDir = mkdtempSync(path.join(tmpdir(), 'archaive-identify-models-'));
+  models = await loadArtefactEngines(await artefactModelPaths(await ModelStore.open({ cacheDir: modelsDir })));
+  sample1 = await readFile(demo(1));
+  sample1Faces = await photoFaces(sample1);
+});
+
+afterAll(() => {
+  rmSync(modelsDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'archaive-identify-'));
   store = new Store(dir, { maxBytes: 50_000_000, maxPixels: 100_000_000 });
-  models = await loadArtefactEngines(await artefactModelPaths(await ModelStore.open({ cacheDir: path.join(dir, 'models') })));
   service = new FaceIdentifier(store);
   results = new ResultWriter(store, new ArtefactFields(store), service);
 });
 
-afterAll(() => {
+afterEach(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('identification against the store', () => {
-  const firstFigures: string[] = [];
-  let sample1: Buffer;
-
   it('unknown identifiable faces found one new figure each, with a headshot and a factual description', async () => {
-    sample1 = await readFile(demo(1));
-    const result = await photoFaces(sample1);
-    expect(result.faces.length).toBe(3);
-    const artefactId = await newArtefact(sample1, 'sample1.jpg');
-    const persisted = await results.write(artefactId, result, ALL_STEPS, collectingTracer().tracer);
+    expect(sample1Faces.faces.length).toBe(3);
+    const { artefactId, persisted } = await enrolSample1();
     expect(persisted.faces.map((f) => f.assignment)).toEqual(['NEW', 'NEW', 'NEW']);
     const ids = persisted.faces.map((f) => f.figureId);
     expect(new Set(ids).size).toBe(3); // three different people, three figures
@@ -65,7 +80,6 @@ describe('identification against the store', () => {
       expect(figure?.headshotSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(f.isExemplar).toBe(true);
     }
-    firstFigures.push(...(ids as string[]));
     const fields = store.artefacts.currentFields([artefactId]);
     const description = fields.find((f) => f.field === 'description');
     expect(description?.value).toContain('3 people');
@@ -75,10 +89,10 @@ describe('identification against the store', () => {
   });
 
   it('the same faces again are assigned to the figures the first photo created, without near-copy exemplars', async () => {
+    const firstFigures = (await enrolSample1()).persisted.faces.map((f) => f.figureId);
     store.figures.update(firstFigures[0] as string, { label: 'Alice' });
-    const result = await photoFaces(sample1);
     const again = await newArtefact(sample1, 'sample1-again.jpg');
-    const persisted = await results.write(again, result, ALL_STEPS, collectingTracer().tracer);
+    const persisted = await results.write(again, sample1Faces, ALL_STEPS, collectingTracer().tracer);
     expect(persisted.faces.map((f) => f.assignment)).toEqual(['AUTO', 'AUTO', 'AUTO']);
     expect(persisted.faces.map((f) => f.figureId)).toEqual(firstFigures);
     expect(persisted.faces.every((f) => !f.isExemplar)).toBe(true);
@@ -99,6 +113,7 @@ describe('identification against the store', () => {
   });
 
   it('different people are not matched to the known figures', async () => {
+    const firstFigures = (await enrolSample1()).persisted.faces.map((f) => f.figureId);
     const before = figureCount();
     const identified = await service.identifyFaces({ artefactId: null, sourceSha256: null, faces: (await photoFaces(await readFile(demo(3)))).faces }, collectingTracer().tracer);
     expect(identified.length).toBe(3);
@@ -108,6 +123,7 @@ describe('identification against the store', () => {
   });
 
   it('faces under 40 px are never assigned automatically and found no figure, even when they are known people', async () => {
+    await enrolSample1();
     const small = await sharp(sample1).resize({ width: 300 }).jpeg({ quality: 95 }).toBuffer();
     const result = await photoFaces(small);
     expect(result.faces.length).toBeGreaterThan(0);
