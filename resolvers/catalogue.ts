@@ -1,12 +1,11 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import type { Artefact, ArtefactFilter, ArtefactKind, FieldVersion } from '../src/store/repositories/artefacts.js';
+import type { ArtefactKind } from '../src/artefact-kind.js';
+import type { Artefact, ArtefactFilter, FieldVersion } from '../src/store/repositories/artefacts.js';
 import type { Book } from '../src/store/repositories/books.js';
 import type { Category, CategoryMembership } from '../src/store/repositories/categories.js';
 import type { FigureChange } from '../src/store/repositories/figure-changes.js';
-import { isUntagged, type Face, type Figure } from '../src/store/repositories/figures.js';
+import type { Face, Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
-import { TOPICS } from '../src/services/events.js';
-import { requireViewer } from '../src/auth/viewer.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, toGlobalId, type NodeType } from './ids.js';
@@ -31,9 +30,8 @@ const toFilter = (f: ArtefactFilterInput | null | undefined): ArtefactFilter => 
 
 /** A page of artefacts as a connection; shared by every list of artefacts in the schema. */
 export async function artefactConnection(ctx: Context, args: ConnectionArgs, filter: ArtefactFilter) {
-  requireViewer(ctx.viewer);
-  const page = await ctx.services.reads.artefactPage({ args: pageArgs(args), filter });
-  return toConnection(page, () => ctx.services.reads.artefactCount(filter));
+  const page = await ctx.services.reads.artefactPage(ctx.viewer, { args: pageArgs(args), filter });
+  return toConnection(page, () => ctx.services.reads.artefactCount(ctx.viewer, filter));
 }
 
 const id = (type: NodeType) => (o: { id: string }) => toGlobalId(type, o.id);
@@ -53,7 +51,7 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     },
     fields: async (a: Artefact, _args, ctx) => (await ctx.loaders.fields.load(a.id)).map(fieldValue),
     fieldHistory: (a: Artefact, args: { name: string }, ctx) =>
-      ctx.services.store.artefacts.fieldHistory(a.id, args.name as FieldVersion['field']).map(fieldValue),
+      ctx.services.artefacts.fieldHistory(ctx.viewer, a.id, args.name as FieldVersion['field']).map(fieldValue),
     batchEntry: (a: Artefact, _args, ctx) => ctx.loaders.batchEntry.load(a.id),
     batch: async (a: Artefact, _args, ctx) => {
       const entry = await ctx.loaders.batchEntry.load(a.id);
@@ -64,7 +62,7 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     figures: (a: Artefact, _args, ctx) => ctx.loaders.figuresIn.load(a.id),
     faces: (a: Artefact, _args, ctx) => ctx.loaders.facesOfArtefact.load(a.id),
     traces: (a: Artefact, args: ConnectionArgs, ctx) => {
-      const l = ctx.services.store.traces.page(pageArgs(args), { artefactId: a.id });
+      const l = ctx.services.traces.page(ctx.viewer, pageArgs(args), { artefactId: a.id, batchId: null });
       return toConnection(l.page, l.count);
     },
   },
@@ -86,7 +84,7 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
   Book: {
     id: id('Book'),
     pages: async (b: Book, args: ConnectionArgs, ctx) => {
-      const { page, total } = await ctx.services.reads.bookMembers({ bookId: b.id, args: pageArgs(args) });
+      const { page, total } = await ctx.services.reads.bookMembers(ctx.viewer, { bookId: b.id, args: pageArgs(args) });
       const artefacts = await ctx.loaders.artefact.loadMany(page.items);
       const items = artefacts.filter((a): a is Artefact => a !== null && !(a instanceof Error));
       return toConnection({ ...page, items }, () => total);
@@ -95,7 +93,7 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
   Figure: {
     id: id('Figure'),
     named: (f: Figure) => f.label !== null,
-    headshot: (f: Figure, _args, ctx) => (f.headshotSha256 === null ? null : ctx.services.store.files.get(f.headshotSha256) ?? null),
+    headshot: (f: Figure, _args, ctx) => ctx.services.figures.headshot(ctx.viewer, f),
     faces: (f: Figure, _args, ctx) => ctx.loaders.facesOfFigure.load(f.id),
     artefacts: (f: Figure, args: ConnectionArgs, ctx) => artefactConnection(ctx, args, { figureId: f.id }),
     changes: (f: Figure, args: ConnectionArgs, ctx) => {
@@ -108,13 +106,15 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     artefact: (f: Face, _args, ctx) => (f.artefactId === null ? null : ctx.loaders.artefact.load(f.artefactId)),
     figure: (f: Face, _args, ctx) => (f.figureId === null ? null : ctx.loaders.figure.load(f.figureId)),
     suggestedFigure: (f: Face, _args, ctx) => (f.suggestedFigureId === null ? null : ctx.loaders.figure.load(f.suggestedFigureId)),
-    untagged: (f: Face) => isUntagged(f),
+    untagged: (f: Face, _args, ctx) => ctx.services.figures.untagged(f),
   },
   FigureChange: {
     id: id('FigureChange'),
     actor: (c: FigureChange, _args, ctx) => (c.actorId === null ? null : ctx.loaders.user.load(c.actorId)),
-    faces: (c: FigureChange, _args, ctx) =>
-      ctx.services.store.figures.facesByIds([...new Set(c.steps.flatMap((s) => (s.type === 'face' ? [s.faceId] : [])))]),
+    faces: async (c: FigureChange, _args, ctx) => {
+      const faces = await ctx.loaders.face.loadMany([...new Set(c.steps.flatMap((s) => (s.type === 'face' ? [s.faceId] : [])))]);
+      return faces.filter((f): f is Face => f !== null && !(f instanceof Error));
+    },
     undone: (c: FigureChange) => c.undoneAt !== null,
     undoneBy: (c: FigureChange, _args, ctx) => (c.undoneBy === null ? null : ctx.loaders.user.load(c.undoneBy)),
   },
@@ -124,18 +124,19 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
   Query: {
     artefacts: (_p, args: ConnectionArgs & { filter?: ArtefactFilterInput | null }, ctx) => artefactConnection(ctx, args, toFilter(args.filter)),
     categories: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
-      requireViewer(ctx.viewer);
-      const { page, total } = await ctx.services.reads.categoryPage({ args: pageArgs(args), search: args.search ?? null });
+      const { page, total } = await ctx.services.reads.categoryPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null });
       return toConnection(page, () => total);
     },
     books: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
-      requireViewer(ctx.viewer);
-      const { page, total } = await ctx.services.reads.bookPage({ args: pageArgs(args), search: args.search ?? null });
+      const { page, total } = await ctx.services.reads.bookPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null });
       return toConnection(page, () => total);
     },
     figures: async (_p, args: ConnectionArgs & { named?: boolean | null; search?: string | null }, ctx) => {
-      requireViewer(ctx.viewer);
-      const { page, total } = await ctx.services.reads.figurePage({ args: pageArgs(args), named: args.named ?? null, search: args.search ?? null });
+      const { page, total } = await ctx.services.reads.figurePage(ctx.viewer, {
+        args: pageArgs(args),
+        named: args.named ?? null,
+        search: args.search ?? null,
+      });
       return toConnection(page, () => total);
     },
     figureChanges: (_p, args: ConnectionArgs & { figureId?: string | null }, ctx) => {
@@ -197,10 +198,8 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
   },
   Subscription: {
     catalogueChanged: {
-      subscribe: async (_p: unknown, _a: unknown, ctx: Context & { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } }) => {
-        requireViewer(ctx.viewer);
-        return ctx.pubsub.subscribe(TOPICS.catalogueChanged);
-      },
+      subscribe: async (_p: unknown, _a: unknown, ctx: Context & { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } }) =>
+        ctx.pubsub.subscribe(ctx.services.reads.changeTopic(ctx.viewer)),
     },
   },
 };

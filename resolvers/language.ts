@@ -1,8 +1,6 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import { notFound } from '../src/errors.js';
 import type { ArchivusChunk, ChatRequest } from '../src/services/archivus.js';
-import { TOPICS, type IntegrationProgress } from '../src/services/events.js';
-import { requireViewer } from '../src/auth/viewer.js';
+import type { IntegrationProgress } from '../src/events.js';
 import type { Context } from './context.js';
 import { localId } from './ids.js';
 
@@ -35,8 +33,8 @@ async function* untilFinished(events: AsyncIterable<unknown>): AsyncGenerator<{ 
 export const languageResolvers: IResolvers<unknown, Context> = {
   IntegrationProgress: {
     // Read afresh: a subscription's loaders live as long as its connection.
-    batch: (p: IntegrationProgress, _a, ctx) => ctx.services.store.batches.byIds([p.batchId])[0] ?? null,
-    artefact: (p: IntegrationProgress, _a, ctx) => (p.artefactId === null ? null : (ctx.services.store.artefacts.byId(p.artefactId) ?? null)),
+    batch: (p: IntegrationProgress, _a, ctx) => ctx.services.batches.byIds(ctx.viewer, [p.batchId])[0] ?? null,
+    artefact: (p: IntegrationProgress, _a, ctx) => (p.artefactId === null ? null : ctx.services.artefacts.byId(ctx.viewer, p.artefactId)),
   },
   Mutation: {
     askArchivus: (_p, a: ChatArgs, ctx) =>
@@ -58,10 +56,8 @@ export const languageResolvers: IResolvers<unknown, Context> = {
     },
     integrationProgress: {
       subscribe: async (_p: unknown, a: { batchId: string }, ctx: SubscriptionContext) => {
-        requireViewer(ctx.viewer);
-        const batchId = localId(a.batchId, 'Batch', 'batchId');
-        if (ctx.services.store.batches.byIds([batchId]).length === 0) throw notFound('Batch', batchId);
-        return untilFinished(await ctx.pubsub.subscribe(TOPICS.integrationProgress(batchId)));
+        const topic = ctx.services.integration.progressTopic(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'));
+        return untilFinished(await ctx.pubsub.subscribe(topic));
       },
     },
   },

@@ -1,26 +1,22 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import { requireViewer } from '../src/auth/viewer.js';
+import type { Loaders } from '../src/http/loaders.js';
 import type { Context } from './context.js';
 import { parseGlobalId } from './ids.js';
 
 type Typed = { __typename: string };
 
-/** Loads any node by global id through the request's loaders; null when it does not exist. */
-async function loadNode(ctx: Context, globalId: string): Promise<Typed | null> {
-  const parsed = parseGlobalId(globalId);
-  if (parsed === null) return null;
-  const { type, id } = parsed;
-  const { loaders, services } = ctx;
-  const finders: Record<string, () => Promise<object | null> | object | undefined> = {
+/** Loads one node by type and local id through the request's loaders; null when it does not exist. */
+async function loadNode(loaders: Loaders, { type, id }: { type: string; id: string }): Promise<Typed | null> {
+  const finders: Record<string, () => Promise<object | null>> = {
     User: () => loaders.user.load(id),
     Artefact: () => loaders.artefact.load(id),
     Category: () => loaders.category.load(id),
     Book: () => loaders.book.load(id),
     Figure: () => loaders.figure.load(id),
-    Face: () => services.store.figures.facesByIds([id])[0],
-    FigureChange: () => services.store.figureChanges.byIds([id])[0],
+    Face: () => loaders.face.load(id),
+    FigureChange: () => loaders.figureChange.load(id),
     Batch: () => loaders.batch.load(id),
-    Trace: () => services.store.traces.byIds([id])[0],
+    Trace: () => loaders.trace.load(id),
   };
   const found = await finders[type]?.();
   return found == null ? null : { ...found, __typename: type };
@@ -31,13 +27,10 @@ export const nodeResolvers: IResolvers<unknown, Context> = {
     __resolveType: (n: Typed) => n.__typename,
   },
   Query: {
-    node: (_p, args: { id: string }, ctx) => {
-      requireViewer(ctx.viewer);
-      return loadNode(ctx, args.id);
+    node: async (_p, args: { id: string }, ctx) => {
+      const [found] = await ctx.services.nodes.load(ctx.viewer, [parseGlobalId(args.id)], (ref) => loadNode(ctx.loaders, ref));
+      return found ?? null;
     },
-    nodes: (_p, args: { ids: string[] }, ctx) => {
-      requireViewer(ctx.viewer);
-      return Promise.all(args.ids.map((id) => loadNode(ctx, id)));
-    },
+    nodes: (_p, args: { ids: string[] }, ctx) => ctx.services.nodes.load(ctx.viewer, args.ids.map(parseGlobalId), (ref) => loadNode(ctx.loaders, ref)),
   },
 };

@@ -5,6 +5,7 @@ import type { Artefact, FieldVersion } from '../store/repositories/artefacts.js'
 import type { Batch, BatchArtefact } from '../store/repositories/batches.js';
 import type { Book } from '../store/repositories/books.js';
 import type { Category, CategoryMembership } from '../store/repositories/categories.js';
+import type { FigureChange } from '../store/repositories/figure-changes.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { Trace } from '../store/repositories/traces.js';
 import type { User } from '../store/repositories/users.js';
@@ -27,8 +28,8 @@ function groupByKey<T>(keys: readonly string[], rows: readonly T[], keyOf: (row:
  * A page of artefacts with categories, books, batch and figures is 1 + 5 statements (+1 for totalCount).
  * They read through the services as the request's viewer, so each read is authorised there.
  */
-export function createLoaders(services: Pick<Services, 'reads' | 'batches' | 'users' | 'traces'>, viewer: Viewer | null) {
-  const { reads, batches, users, traces } = services;
+export function createLoaders(services: Pick<Services, 'reads' | 'batches' | 'users' | 'traces' | 'figures'>, viewer: Viewer | null) {
+  const { reads, batches, users, traces, figures } = services;
   return {
     artefact: new DataLoader<string, Artefact | null>(async (ids) => byKey(ids, await reads.artefactsByIds(viewer, ids), (a) => a.id)),
     fields: new DataLoader<string, FieldVersion[]>(async (ids) => groupByKey(ids, await reads.fieldsOf(viewer, ids), (f) => f.artefactId)),
@@ -59,6 +60,7 @@ export function createLoaders(services: Pick<Services, 'reads' | 'batches' | 'us
     batch: new DataLoader<string, Batch | null>(async (ids) => byKey(ids, batches.byIds(viewer, ids), (b) => b.id)),
     user: new DataLoader<string, User | null>(async (ids) => byKey(ids, users.byIds(viewer, ids), (u) => u.id)),
     trace: new DataLoader<string, Trace | null>(async (ids) => byKey(ids, traces.byIds(viewer, ids), (t) => t.id)),
+    figureChange: new DataLoader<string, FigureChange | null>(async (ids) => byKey(ids, figures.changesByIds(viewer, ids), (c) => c.id)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, badInput, notFound } from '../errors.js';
+import { AppError, badInput } from '../errors.js';
 import type { FigureChange, FigureChangeKind, FigureStep } from '../store/repositories/figure-changes.js';
 import { figureName, isUntagged, placementOf, UNTAGGED, type Face, type Figure } from '../store/repositories/figures.js';
 import type { StoredFile } from '../store/files.js';
@@ -46,10 +46,15 @@ export class FigureService {
     return this.store.figureChanges.page(args, figureId);
   }
 
-  change(id: string): FigureChange {
-    const found = this.store.figureChanges.byIds([id])[0];
-    if (found === undefined) throw notFound('FigureChange', id);
-    return found;
+  /** Figure changes by id (any signed-in user). */
+  changesByIds(viewer: Viewer | null, ids: readonly string[]): FigureChange[] {
+    requireViewer(viewer);
+    return this.store.figureChanges.byIds(ids);
+  }
+
+  /** True when a person untagged the face: no figure, and a person's decision. */
+  untagged(face: Face): boolean {
+    return isUntagged(face);
   }
 
   /** Names a figure, or un-names it with null. */
@@ -175,7 +180,7 @@ export class FigureService {
   async undo(viewer: Viewer | null, id: string): Promise<FigureChange> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     const { change, reversal } = this.store.db.transaction(() => {
-      const change = this.change(id);
+      const change = lookUp(this.store, 'FigureChange', id);
       if (change.undoneAt !== null) throw new AppError('CONFLICT', 'This change has already been undone');
       const reversal = reverse(this.store.figures, change.steps);
       this.store.figureChanges.markUndone(id, user.id);
@@ -185,7 +190,7 @@ export class FigureService {
     for (const figureId of reversal.restored) this.changes.noteChange('Figure', figureId, 'CREATED');
     for (const figureId of reversal.edited) this.changes.noteChange('Figure', figureId, 'UPDATED');
     for (const figureId of reversal.removed) this.changes.noteDeleted('Figure', figureId);
-    return this.change(id);
+    return lookUp(this.store, 'FigureChange', id);
   }
 
   private recordChange(user: User, kind: FigureChangeKind, summary: string, figureIds: readonly string[], steps: FigureStep[]): void {

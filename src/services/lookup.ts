@@ -3,6 +3,7 @@ import type { Artefact } from '../store/repositories/artefacts.js';
 import type { Batch } from '../store/repositories/batches.js';
 import type { Book } from '../store/repositories/books.js';
 import type { Category } from '../store/repositories/categories.js';
+import type { FigureChange } from '../store/repositories/figure-changes.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
@@ -15,6 +16,7 @@ interface Found {
   Category: Category;
   Face: Face;
   Figure: Figure;
+  FigureChange: FigureChange;
   User: User;
 }
 
@@ -25,6 +27,7 @@ const READ: { [K in keyof Found]: (store: Store, id: string) => Found[K] | undef
   Category: (store, id) => store.categories.byIds([id])[0],
   Face: (store, id) => store.figures.facesByIds([id])[0],
   Figure: (store, id) => store.figures.byIds([id])[0],
+  FigureChange: (store, id) => store.figureChanges.byIds([id])[0],
   User: (store, id) => store.users.byId(id),
 };
 
