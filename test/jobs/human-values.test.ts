@@ -4,11 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reply, startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { SAMPLES_DIR } from '../support/samples.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { uploadFiles } from '../support/upload.js';
-
-const CREATE = `mutation($name: String!, $files: [Upload!]!, $kind: ArtefactKind) {
-  createBatch(name: $name, files: $files, kind: $kind) { batch { id } files { artefact { id } } }
-}`;
+import { batchOf, until } from '../support/batches.js';
 const EDIT = 'mutation($id: ID!, $fields: [FieldEdit!]) { updateArtefact(id: $id, input: { fields: $fields }) { id } }';
 const START = 'mutation($id: ID!) { startBatch(batchId: $id) { stage } }';
 const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(ids: $ids, steps: $steps) { status step reprocessSteps } }';
@@ -76,11 +72,7 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
     await double.close();
   });
 
-  const upload = async (file: string, kind: 'MM' | 'HF'): Promise<{ batchId: string; artefactId: string }> => {
-    const r = await uploadFiles(s.url, token, CREATE, { name: file, kind }, [{ name: file, data: readFileSync(path.join(SAMPLES_DIR, file)) }]);
-    const created = (r.body.data as { createBatch: { batch: { id: string }; files: { artefact: { id: string } }[] } }).createBatch;
-    return { batchId: created.batch.id, artefactId: created.files[0]?.artefact.id as string };
-  };
+  const upload = (file: string, kind: 'MM' | 'HF') => batchOf(s, token, file, readFileSync(path.join(SAMPLES_DIR, file)), kind);
   const edit = async (id: string, fields: Record<string, string>) => {
     const r = await s.gql(EDIT, { id, fields: Object.entries(fields).map(([name, value]) => ({ name, value })) }, token);
     expect(r.body.errors).toBeUndefined();
@@ -88,13 +80,6 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
   const history = async (id: string, name: string) =>
     (await s.gql<{ node: { fieldHistory: Version[]; batchEntry: { status: string; step: string | null; reprocessSteps: string[] } } }>(HISTORY, { id, name }, token)).body.data
       ?.node as { fieldHistory: Version[]; batchEntry: { status: string; step: string | null; reprocessSteps: string[] } };
-  const waitFor = async (check: () => Promise<boolean>): Promise<void> => {
-    const until = Date.now() + 120_000;
-    while (!(await check())) {
-      if (Date.now() > until) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
   const stageIs = (batchId: string, stage: string) => async () => (await s.gql<{ node: { stage: string } }>(STAGE, { id: batchId }, token)).body.data?.node.stage === stage;
   const reprocessed = (artefactId: string) => async () => {
     const entry = (await history(artefactId, 'transcription')).batchEntry;
@@ -118,7 +103,7 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
     await edit(artefactId, PAGE_FIELDS);
     double.enqueue(...pageReplies());
     await s.gql(START, { id: batchId }, token);
-    await waitFor(stageIs(batchId, 'VETTING'));
+    await until(stageIs(batchId, 'VETTING'));
     const machineWrote = ['ocrTranscription', 'transcription', 'ocrLayout', 'translation', 'summary', 'entities'];
     await expectKept(artefactId, PAGE_FIELDS, machineWrote);
     // The language steps worked from the person's text, not the machine's.
@@ -131,7 +116,7 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
     const [entry] = queued.body.data?.reprocessArtefacts ?? [];
     expect(entry?.status).toBe('PROCESSED');
     expect(entry?.step === 'reprocessing' || entry?.reprocessSteps.join() === 'CLASSIFY,FACES,TEXT,LANGUAGE').toBe(true);
-    await waitFor(reprocessed(artefactId));
+    await until(reprocessed(artefactId));
     await expectKept(artefactId, PAGE_FIELDS, machineWrote);
     // The same machine readings again are not stored twice.
     const after = await Promise.all(machineWrote.map(async (f) => (await history(artefactId, f)).fieldHistory.length));
@@ -142,21 +127,19 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
     const { batchId, artefactId } = await upload('panel-photo.png', 'HF');
     await edit(artefactId, PHOTO_FIELDS);
     await s.gql(START, { id: batchId }, token); // no caption request: a person wrote it
-    await waitFor(stageIs(batchId, 'VETTING'));
+    await until(stageIs(batchId, 'VETTING'));
     await expectKept(artefactId, PHOTO_FIELDS, ['bannerText', 'description']);
     await s.gql(REPROCESS, { ids: [artefactId], steps: ['FACES', 'TEXT', 'LANGUAGE'] }, token);
-    await waitFor(reprocessed(artefactId));
+    await until(reprocessed(artefactId));
     await expectKept(artefactId, PHOTO_FIELDS, ['bannerText', 'description']);
   });
 
   it('reprocessing faces replaces only the machine’s: a face a person placed, or whose figure a person named, stays', async () => {
     const demo = path.resolve(process.cwd(), 'node_modules/@vladmandic/face-api/demo/sample1.jpg');
-    const r = await uploadFiles(s.url, token, CREATE, { name: 'three people', kind: 'HF' }, [{ name: 'three.jpg', data: readFileSync(demo) }]);
-    const created = (r.body.data as { createBatch: { batch: { id: string }; files: { artefact: { id: string } }[] } }).createBatch;
-    const [batchId, artefactId] = [created.batch.id, created.files[0]?.artefact.id as string];
+    const { batchId, artefactId } = await batchOf(s, token, 'three.jpg', readFileSync(demo), 'HF');
     double.enqueue(reply.text('Three people.'));
     await s.gql(START, { id: batchId }, token);
-    await waitFor(stageIs(batchId, 'VETTING'));
+    await until(stageIs(batchId, 'VETTING'));
 
     type FaceRow = { id: string; assignment: string; figure: { id: string; label: string | null } | null };
     const FACES = 'query($id: ID!) { node(id: $id) { ... on Artefact { faces { id assignment figure { id label } } } } }';
@@ -173,7 +156,7 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
 
     double.enqueue(reply.text('Three people again.'));
     await s.gql(REPROCESS, { ids: [artefactId] }, token);
-    await waitFor(reprocessed(artefactId));
+    await until(reprocessed(artefactId));
     const again = await faces();
     expect(again).toHaveLength(3); // the kept faces are not found a second time
     expect(again.find((f) => f.id === placed.id)).toMatchObject({ assignment: 'HUMAN', figure: { label: 'Left' } });

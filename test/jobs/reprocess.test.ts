@@ -6,11 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId } from '../../resolvers/ids.js';
 import { SAMPLES_DIR } from '../support/samples.js';
 import { codeOf, startServer, type TestServer } from '../support/server.js';
-import { uploadFiles } from '../support/upload.js';
-
-const CREATE = `mutation($name: String!, $files: [Upload!]!, $kind: ArtefactKind) {
-  createBatch(name: $name, files: $files, kind: $kind) { batch { id } files { artefact { id } } }
-}`;
+import { batchOf, until } from '../support/batches.js';
 const START = 'mutation($id: ID!) { startBatch(batchId: $id) { stage } }';
 const CANCEL = 'mutation($id: ID!) { cancelBatch(batchId: $id) { stage } }';
 const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(ids: $ids, steps: $steps) { status } }';
@@ -36,24 +32,12 @@ describe('reprocessing through the durable queue', { timeout: 240_000 }, () => {
   });
   afterAll(() => s.close());
 
-  const page = async (): Promise<{ batchId: string; artefactId: string }> => {
-    const data = readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg'));
-    const r = await uploadFiles(s.url, token, CREATE, { name: 'page', kind: 'MM' }, [{ name: 'page.jpg', data }]);
-    const created = (r.body.data as { createBatch: { batch: { id: string }; files: { artefact: { id: string } }[] } }).createBatch;
-    return { batchId: created.batch.id, artefactId: created.files[0]?.artefact.id as string };
-  };
+  const page = () => batchOf(s, token, 'page.jpg', readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')), 'MM');
   const state = async (artefactId: string) =>
     (await s.gql<{ node: { batchEntry: Entry; traces: { nodes: { outcome: string | null }[] } } }>(ENTRY, { id: artefactId }, token)).body.data?.node as {
       batchEntry: Entry;
       traces: { nodes: { outcome: string | null }[] };
     };
-  const until = async (check: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + 120_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
   const processed = async (): Promise<{ batchId: string; artefactId: string }> => {
     const p = await page();
     await s.gql(START, { id: p.batchId }, token);
