@@ -2,6 +2,7 @@ import { AppError, notFound } from '../errors.js';
 import type { Artefact } from '../store/repositories/artefacts.js';
 import type { Batch, BatchArtefactStatus, BatchStage } from '../store/repositories/batches.js';
 import type { Store } from '../store/store.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
 import { TOPICS } from '../events.js';
@@ -19,7 +20,7 @@ export class IntegrationService {
   constructor(
     private readonly store: Store,
     private readonly changes: ChangeRecorder,
-    private readonly queue: { wake(): void },
+    private readonly queue: Pick<JobQueue, 'wake' | 'isRunning'>,
   ) {}
 
   /** Marks a vetted artefact of a batch as confirmed, ready for integration. */
@@ -50,7 +51,11 @@ export class IntegrationService {
     if (!STARTABLE.includes(batch.stage)) {
       throw new AppError('CONFLICT', `A batch can be integrated once it is being vetted (this one is ${batch.stage.toLowerCase()})`);
     }
-    const confirmed = this.store.batches.entries(batchId).filter((e) => e.status === 'CONFIRMED');
+    const entries = this.store.batches.entries(batchId);
+    if (this.queue.isRunning(batchId) || entries.some((e) => e.reprocessSteps !== null)) {
+      throw new AppError('CONFLICT', 'Artefacts of this batch are being reprocessed; integrate once that is over');
+    }
+    const confirmed = entries.filter((e) => e.status === 'CONFIRMED');
     if (confirmed.length === 0) throw new AppError('CONFLICT', 'Nothing in this batch is confirmed yet');
     this.store.db.transaction(() => {
       // A new run tries every confirmed artefact again, including those an earlier run could not place.

@@ -97,6 +97,15 @@ describe('reprocessing through the durable queue', { timeout: 240_000 }, () => {
     expect((await state(artefactId)).batchEntry).toMatchObject({ status: 'PROCESSED', errorCode: null });
   });
 
+  it('holds integration back while the batch’s artefacts are being reprocessed', async () => {
+    const { batchId, artefactId } = await processed();
+    await s.gql('mutation($b: ID!, $a: ID!) { confirmBatchArtefact(batchId: $b, artefactId: $a) { id } }', { b: batchId, a: artefactId }, token);
+    await s.gql(REPROCESS, { ids: [artefactId], steps: ['TEXT'] }, token);
+    expect(codeOf(await s.gql('mutation($id: ID!) { startIntegration(batchId: $id) { stage } }', { id: batchId }, token))).toBe('CONFLICT');
+    await until(async () => (await state(artefactId)).batchEntry.step === 'done');
+    expect((await state(artefactId)).batchEntry.status).toBe('CONFIRMED');
+  });
+
   it('cancelBatch drops reprocessing that has not finished; a shutdown keeps it for the next boot', async () => {
     const { batchId, artefactId } = await processed();
     await s.gql(REPROCESS, { ids: [artefactId] }, token);
