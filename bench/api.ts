@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   try {
     const cached = await buildServer(loadConfig({ ...env, CACHE_ENABLED: 'true' }));
     const started = performance.now();
-    await seedCatalogue(cached.services.store, { artefacts: 10_000, categories: 50, books: 20, figures: 200 });
+    await seedCatalogue(cached.core.store, { artefacts: 10_000, categories: 50, books: 20, figures: 200 });
     console.log(`seeded 10,000 artefacts in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const cachedUrl = await cached.app.listen({ port: 0, host: '127.0.0.1' });
     const uncached = await buildServer(loadConfig({ ...env, CACHE_ENABLED: 'false' }));

@@ -78,20 +78,15 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes) }, poolSize, log);
 
+  // Use cases only: the GraphQL edge reaches the store, the queue and the bus through these.
   const services = {
-    store,
     audit,
-    mailer,
-    cache,
-    events,
-    queue,
     reads: new CatalogueReads(store, cache),
     auth: new AuthService(store, audit, mailer, config, log),
     users: new UserService(store, audit, mailer, config, log),
     artefacts: new ArtefactService(store, fields, changes),
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),
-    llm,
     archivus: new ArchivusService(store, llm, traces),
     integration: new IntegrationService(store, changes, queue),
     batches: new BatchService(store, changes, queue, config.uploads.maxFiles),
@@ -105,6 +100,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     models,
     store,
     traces,
+    events,
+    cache,
     services,
     jobs: { queue, process, faces },
     /** Stops the background work (running artefacts finish their step), then closes everything. */

@@ -42,7 +42,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
 
   await app.register(cookie);
   await app.register(authentication, { services, config });
-  await registerGraphql(app, services, config);
+  await registerGraphql(app, services, core.events, config);
   core.jobs.queue.start();
   if (config.graphql.graphiql) await registerGraphiql(app);
   await registerFiles(app, store);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { processRequest } from 'graphql-upload-minimal';
 import mercurius from 'mercurius';
 import type { Config } from '../config.js';
+import type { Events } from '../events.js';
 import type { Services } from '../app.js';
 import type { Context } from '../../resolvers/context.js';
 import { checkComplexity } from './complexity.js';
@@ -28,7 +29,7 @@ function initToken(payload: unknown): string | undefined {
 }
 
 /** The GraphQL endpoint at /graphql: HTTP (GET and POST, multipart uploads) and WebSocket. */
-export async function registerGraphql(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config): Promise<void> {
   // GraphQL multipart request protocol (file uploads), parsed before mercurius sees the body.
   app.addContentTypeParser('multipart/form-data', (request, _payload, done) => {
     request.isMultipart = true;
@@ -69,7 +70,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       return errorFormatter(execution, reply?.log ?? app.log, reply?.request.headers.accept?.includes(GRAPHQL_RESPONSE) ?? false);
     },
     subscription: {
-      emitter: services.events.emitter,
+      emitter: events.emitter,
       // Both graphql-transport-ws and the legacy subscriptions-transport-ws protocol.
       fullWsTransport: false,
       onConnect: ({ payload }) => {

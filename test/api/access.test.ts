@@ -24,7 +24,7 @@ describe('who may read what', () => {
   let keeper: { id: string; token: string };
   beforeAll(async () => {
     s = await startServer();
-    await seedCatalogue(s.services.store, { artefacts: 2, categories: 1, books: 1, figures: 1 });
+    await seedCatalogue(s.core.store, { artefacts: 2, categories: 1, books: 1, figures: 1 });
     admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     reader = await s.userWithRole('VIEWER', 'reader');
     keeper = await s.userWithRole('ARCHIVIST', 'keeper');

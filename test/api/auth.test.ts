@@ -24,7 +24,7 @@ describe('sign-in and sessions', () => {
 
   it('stores only a hash of the session token', async () => {
     const token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
-    const rows = s.services.store.db.raw.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
+    const rows = s.core.store.db.raw.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.some((r) => r.token_hash === token)).toBe(false);
   });
@@ -69,7 +69,7 @@ describe('sign-in and sessions', () => {
   it('expires sessions after the idle limit and at the absolute limit', async () => {
     const idle = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     const absolute = await s.signIn(SUPERUSER.username, SUPERUSER.password);
-    const db = s.services.store.db.raw;
+    const db = s.core.store.db.raw;
     const sessions = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NULL ORDER BY created_at DESC LIMIT 2').all() as { id: string }[];
     const [absoluteId, idleId] = sessions.map((x) => x.id);
     const past = (ms: number) => new Date(Date.now() - ms).toISOString();

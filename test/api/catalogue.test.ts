@@ -22,7 +22,7 @@ describe('catalogue over GraphQL', () => {
   let admin: string;
   beforeAll(async () => {
     s = await startServer();
-    await seedCatalogue(s.services.store, { artefacts: 120, categories: 4, books: 3, figures: 6 });
+    await seedCatalogue(s.core.store, { artefacts: 120, categories: 4, books: 3, figures: 6 });
     admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
   });
   afterAll(() => s.close());
@@ -103,11 +103,11 @@ describe('catalogue over GraphQL', () => {
       categories { reason category { name } } books { position book { title } } batch { name } batchEntry { status }
       figures { label } transcription: field(name: transcription) { value origin } } } }`;
     const measure = async (q: string) => {
-      await s.services.cache.invalidate(['artefacts', 'fields', 'categories', 'books', 'figures']);
-      const before = s.services.store.db.statementCount;
+      await s.core.cache.invalidate(['artefacts', 'fields', 'categories', 'books', 'figures']);
+      const before = s.core.store.db.statementCount;
       const r = await s.gql(q, {}, admin);
       expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
-      return s.services.store.db.statementCount - before;
+      return s.core.store.db.statementCount - before;
     };
     const fifty = await measure(query);
     const five = await measure(query.replace('first: 50', 'first: 5'));
@@ -120,10 +120,10 @@ describe('catalogue over GraphQL', () => {
   it('serves a cached page without touching the database, and drops it when the data changes', async () => {
     const q = '{ categories(first: 50) { totalCount nodes { name } } }';
     await s.gql(q, {}, admin);
-    const before = s.services.store.db.statementCount;
+    const before = s.core.store.db.statementCount;
     const cached = await s.gql<{ categories: { totalCount: number; nodes: { name: string }[] } }>(q, {}, admin);
     // Only the session lookup and its user: the page itself came from the cache.
-    expect(s.services.store.db.statementCount - before).toBe(2);
+    expect(s.core.store.db.statementCount - before).toBe(2);
     const created = await s.gql('mutation { createCategory(input: { name: "Fresh category" }) { name } }', {}, admin);
     expect(created.body.errors).toBeUndefined();
     const after = await s.gql<{ categories: { totalCount: number; nodes: { name: string }[] } }>(q, {}, admin);
@@ -211,7 +211,7 @@ describe('roles', () => {
   let archivist: string;
   beforeAll(async () => {
     s = await startServer();
-    await seedCatalogue(s.services.store, { artefacts: 4, categories: 1, books: 1, figures: 1 });
+    await seedCatalogue(s.core.store, { artefacts: 4, categories: 1, books: 1, figures: 1 });
     viewer = (await s.userWithRole('VIEWER', 'reader')).token;
     archivist = (await s.userWithRole('ARCHIVIST', 'keeper')).token;
   });
@@ -321,7 +321,7 @@ describe('cache invalidation across tables', () => {
   beforeAll(async () => {
     s = await startServer();
     // Minutes 1 and 3 in one book; photos 2 and 4 in one category, each with a face of both figures.
-    ids = (await seedCatalogue(s.services.store, { artefacts: 4, categories: 1, books: 1, figures: 2 })).artefactIds.map((id) => toGlobalId('Artefact', id));
+    ids = (await seedCatalogue(s.core.store, { artefacts: 4, categories: 1, books: 1, figures: 2 })).artefactIds.map((id) => toGlobalId('Artefact', id));
     admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
   });
   afterAll(() => s.close());

@@ -52,9 +52,9 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
     const height = 240;
     const pixels = Buffer.alloc(width * height * 3);
     for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + (i >> 7) * 31) % 251;
-    photoSha = (await s.services.store.files.putImage(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer())).sha256;
+    photoSha = (await s.core.store.files.putImage(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer())).sha256;
     const plain = await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 200, g: 30, b: 30 } } }).jpeg().toBuffer();
-    otherHeadshot = (await s.services.store.files.putImage(plain)).sha256;
+    otherHeadshot = (await s.core.store.files.putImage(plain)).sha256;
   });
   afterAll(() => s.close());
 
@@ -71,7 +71,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
    */
   function world() {
     const tag = `W${(counter += 1)}`;
-    const store = s.services.store;
+    const store = s.core.store;
     const artefact = store.artefacts.create({ name: `${tag} photo`, originalFilename: null, fileSha256: photoSha, kind: 'HF', createdBy: null });
     const alice = store.figures.create({ label: `${tag} Alice`, headshotSha256: otherHeadshot, origin: 'SEED' });
     const bob = store.figures.create({ label: `${tag} Bob`, headshotSha256: null, origin: 'PIPELINE' });
@@ -117,7 +117,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
       { ids },
     );
     const nodes = data.nodes.map((n) => (n === null ? null : { ...n, faces: [...n.faces].sort((a, b) => a.id.localeCompare(b.id)) }));
-    const rows = s.services.store.figures.facesOfArtefacts([w.artefactId]).map((f) => ({ id: f.id, isExemplar: f.isExemplar }));
+    const rows = s.core.store.figures.facesOfArtefacts([w.artefactId]).map((f) => ({ id: f.id, isExemplar: f.isExemplar }));
     return { nodes, rows };
   }
 
@@ -147,7 +147,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
 
   /** The headshot a face should get: its box cut from the original photo, as the pipeline cuts them. */
   async function expectedHeadshot(box: Box): Promise<string> {
-    const photo = await decodeRgb(await s.services.store.files.read(photoSha));
+    const photo = await decodeRgb(await s.core.store.files.read(photoSha));
     const jpeg = await headshotJpeg(photo, { x: box.x, y: box.y, width: box.w, height: box.h });
     const { createHash } = await import('node:crypto');
     return createHash('sha256').update(jpeg).digest('hex');
@@ -236,7 +236,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
 
   it('untags a wrong face: on no figure, no exemplar, kept by processing, and the untag can be undone', async () => {
     const w = world();
-    const store = s.services.store;
+    const store = s.core.store;
     const aliceId = w.figures.alice;
     const exemplarsOfAlice = () => store.figures.exemplars(EMBEDDER).filter((e) => toGlobalId('Figure', e.figureId) === aliceId).length;
     expect(exemplarsOfAlice()).toBe(2);
@@ -262,8 +262,8 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
     const w = world();
     await moveFace(w.faces.bob, w.figures.alice);
     await ok(`mutation($f: ID!) { untagFace(faceId: $f) { id } }`, { f: w.faces.unnamed });
-    s.services.store.figures.clearMachineFaces(w.artefactId);
-    await s.services.cache.invalidate(['figures']);
+    s.core.store.figures.clearMachineFaces(w.artefactId);
+    await s.core.cache.invalidate(['figures']);
     const { nodes } = await snapshot(w);
     const faces = nodes[3]?.faces ?? [];
     expect(faces.map((f) => f.id).sort()).toEqual([w.faces.alice2, w.faces.bob, w.faces.unnamed].sort());

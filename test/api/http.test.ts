@@ -12,7 +12,7 @@ describe('HTTP edge', () => {
   let admin: string;
   beforeAll(async () => {
     s = await startServer({ GRAPHQL_MAX_DEPTH: '6', GRAPHQL_MAX_COMPLEXITY: '2000' });
-    await seedCatalogue(s.services.store, { artefacts: 6, categories: 1, books: 1, figures: 1 });
+    await seedCatalogue(s.core.store, { artefacts: 6, categories: 1, books: 1, figures: 1 });
     admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
   });
   afterAll(() => s.close());
@@ -72,17 +72,17 @@ describe('HTTP edge', () => {
   });
 
   it('reports unexpected failures as INTERNAL without details', async () => {
-    const original = s.services.store.categories.page.bind(s.services.store.categories);
-    s.services.store.categories.page = () => {
+    const original = s.core.store.categories.page.bind(s.core.store.categories);
+    s.core.store.categories.page = () => {
       throw new Error('secret database detail');
     };
     try {
-      await s.services.cache.invalidate(['categories']);
+      await s.core.cache.invalidate(['categories']);
       const r = await s.gql('{ categories { totalCount } }', {}, admin);
       expect(codeOf(r)).toBe('INTERNAL');
       expect(JSON.stringify(r.body)).not.toContain('secret');
     } finally {
-      s.services.store.categories.page = original;
+      s.core.store.categories.page = original;
     }
     expect((await s.gql('{ me { username } }', {}, admin)).body.data).toEqual({ me: { username: SUPERUSER.username } });
   });
@@ -167,10 +167,10 @@ describe('cache off', () => {
       const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
       const q = '{ categories { totalCount } }';
       await s.gql(q, {}, admin);
-      const before = s.services.store.db.statementCount;
+      const before = s.core.store.db.statementCount;
       await s.gql(q, {}, admin);
       // Session, user, then the page and its count again.
-      expect(s.services.store.db.statementCount - before).toBe(4);
+      expect(s.core.store.db.statementCount - before).toBe(4);
     } finally {
       await s.close();
     }

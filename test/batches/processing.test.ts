@@ -177,16 +177,16 @@ describe('restart', { timeout: 240_000 }, () => {
     const id = await create(first, token, 'Across a restart', 'MM', ['minutes-page.jpg']);
     const local = parseGlobalId(id)?.id as string;
     // The state a crash in the middle of an artefact leaves behind.
-    first.services.store.batches.setStage(local, 'PROCESSING');
-    first.services.store.batches.updateEntry(first.services.store.batches.entries(local)[0]?.artefactId as string, { status: 'PROCESSING', step: 'ocr' });
+    first.core.store.batches.setStage(local, 'PROCESSING');
+    first.core.store.batches.updateEntry(first.core.store.batches.entries(local)[0]?.artefactId as string, { status: 'PROCESSING', step: 'ocr' });
     await first.stop();
     const second = await startServer({}, dataDir);
     try {
       const end = await (async () => {
         const until = Date.now() + 120_000;
         for (;;) {
-          const batch = second.services.store.batches.byIds([local])[0];
-          if (batch?.stage === 'VETTING') return second.services.store.batches.entries(local);
+          const batch = second.core.store.batches.byIds([local])[0];
+          if (batch?.stage === 'VETTING') return second.core.store.batches.entries(local);
           if (Date.now() > until) throw new Error(`still ${batch?.stage}`);
           await new Promise((r) => setTimeout(r, 250));
         }

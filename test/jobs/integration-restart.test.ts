@@ -16,8 +16,8 @@ describe('integration on the durable job queue', () => {
   it('survives a restart: an artefact cut off mid-answer stays queued, and the next boot places it for the person who started the run', async () => {
     ({ s, double } = await serverWithModels());
     const archivist = await s.userWithRole('ARCHIVIST', 'sorter');
-    s.services.store.categories.create({ name: 'Business forums', description: 'Panels and talks' });
-    const { batchId, artefactIds } = await seedBatch(s.services.store, [
+    s.core.store.categories.create({ name: 'Business forums', description: 'Panels and talks' });
+    const { batchId, artefactIds } = await seedBatch(s.core.store, [
       { kind: 'HF', name: 'early', fields: { caption: 'A panel at the forum' } },
       { kind: 'HF', name: 'late', fields: { caption: 'Another panel at the forum' } },
     ]);
@@ -34,10 +34,10 @@ describe('integration on the durable job queue', () => {
     ({ s } = await serverWithModels({ double, dataDir }));
     // Before the restarted queue has placed it, the cut-off artefact was still waiting: confirmed, untried.
     double.enqueue(reply.json(placed));
-    await s.services.queue.whenIdle();
-    while (s.services.store.batches.byIds([batchId])[0]?.stage !== 'COMPLETED') await settle();
+    await s.core.jobs.queue.whenIdle();
+    while (s.core.store.batches.byIds([batchId])[0]?.stage !== 'COMPLETED') await settle();
 
-    const store = s.services.store;
+    const store = s.core.store;
     const status = (id: string) => store.batches.entriesOf([id])[0]?.status;
     expect([status(early), status(late)]).toEqual(['INTEGRATED', 'INTEGRATED']);
     // Placed once each: the early one was not asked about again.

@@ -91,7 +91,7 @@ describe('reprocessing through the durable queue', { timeout: 240_000 }, () => {
   it('turns a failed artefact into a processed one when the rerun succeeds', async () => {
     const { artefactId } = await processed();
     const local = parseGlobalId(artefactId)?.id as string;
-    s.services.store.batches.updateEntry(local, { status: 'FAILED', errorCode: 'INTERNAL', errorMessage: 'an earlier model crashed' });
+    s.core.store.batches.updateEntry(local, { status: 'FAILED', errorCode: 'INTERNAL', errorMessage: 'an earlier model crashed' });
     await s.gql(REPROCESS, { ids: [artefactId] }, token);
     await until(async () => (await state(artefactId)).batchEntry.step === 'done');
     expect((await state(artefactId)).batchEntry).toMatchObject({ status: 'PROCESSED', errorCode: null });
@@ -110,17 +110,17 @@ describe('reprocessing through the durable queue', { timeout: 240_000 }, () => {
     const { batchId, artefactId } = await processed();
     await s.gql(REPROCESS, { ids: [artefactId] }, token);
     expect((await s.gql<{ cancelBatch: { stage: string } }>(CANCEL, { id: batchId }, token)).body.data?.cancelBatch.stage).toBe('VETTING');
-    await s.services.queue.whenIdle();
+    await s.core.jobs.queue.whenIdle();
     expect((await state(artefactId)).batchEntry).toMatchObject({ status: 'PROCESSED', reprocessSteps: [] });
 
     await s.gql(REPROCESS, { ids: [artefactId], steps: ['TEXT', 'LANGUAGE'] }, token);
     await s.stop(); // the running artefact stops at its next step and stays queued
     const local = parseGlobalId(artefactId)?.id as string;
     s = await startServer({}, s.dataDir);
-    await s.services.queue.whenIdle();
-    const entry = s.services.store.batches.entriesOf([local])[0];
+    await s.core.jobs.queue.whenIdle();
+    const entry = s.core.store.batches.entriesOf([local])[0];
     expect(entry).toMatchObject({ status: 'PROCESSED', step: 'done', reprocessSteps: null });
-    const outcomes = s.services.store.traces.page({ first: 20 }, { artefactId: local }).page.items.map((t) => t.outcome);
+    const outcomes = s.core.store.traces.page({ first: 20 }, { artefactId: local }).page.items.map((t) => t.outcome);
     expect(outcomes.at(-1)).toBe('ok');
     expect(outcomes).toContain('CANCELLED');
   });

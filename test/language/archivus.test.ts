@@ -28,7 +28,7 @@ describe('Archivus', () => {
   beforeAll(async () => {
     ({ s, double } = await serverWithModels());
     viewer = (await s.userWithRole('VIEWER', 'visitor')).token;
-    const store = s.services.store;
+    const store = s.core.store;
     photoId = await seedArtefact(store, {
       kind: 'HF',
       name: 'Forum panel',
@@ -84,7 +84,7 @@ describe('Archivus', () => {
     expect(system).toContain('do not speculate');
     expect(messages[3]?.content).toBe('Who is in this photo?');
 
-    const traces = s.services.store.traces.page({ first: 10 }, { artefactId: photoId }).page.items;
+    const traces = s.core.store.traces.page({ first: 10 }, { artefactId: photoId }).page.items;
     expect(traces.at(-1)?.outcome).toBe('answered');
   });
 
@@ -168,7 +168,7 @@ describe('Archivus', () => {
       await sub.dispose();
     }
     await settle();
-    const traces = s.services.store.traces.page({ first: 50 }, { artefactId: photoId }).page.items;
+    const traces = s.core.store.traces.page({ first: 50 }, { artefactId: photoId }).page.items;
     expect(traces.at(-1)?.outcome).toBe('LLM_FAILED');
   });
 });

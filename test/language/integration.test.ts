@@ -32,14 +32,14 @@ describe('catalogue integrator', () => {
   beforeAll(async () => {
     ({ s, double } = await serverWithModels());
     archivist = (await s.userWithRole('ARCHIVIST', 'sorter')).token;
-    s.services.store.categories.create({ name: 'Business forums', description: 'Panels and talks' });
+    s.core.store.categories.create({ name: 'Business forums', description: 'Panels and talks' });
   });
   afterAll(async () => {
     await s.close();
     await double.close();
   });
 
-  const store = () => s.services.store;
+  const store = () => s.core.store;
   const entry = (artefactId: string) => store().batches.entriesOf([artefactId])[0];
   const categoriesOf = (artefactId: string) =>
     store()
@@ -127,7 +127,7 @@ describe('catalogue integrator', () => {
     const before = double.requests.length;
 
     await s.gql(START, { id: gid.batch(batchId) }, archivist);
-    await s.services.queue.whenIdle();
+    await s.core.jobs.queue.whenIdle();
 
     expect(text(double.requests[before + 1]?.body.messages.at(-1))).toContain('category: must be exactly one of the existing names');
     expect(categoriesOf(talk)).toMatchObject([{ name: 'Lectures and talks', reason: 'A talk at a forum', placedBy: 'MODEL' }]);
@@ -151,7 +151,7 @@ describe('catalogue integrator', () => {
     const before = double.requests.length;
 
     await s.gql(START, { id: gid.batch(batchId) }, archivist);
-    await s.services.queue.whenIdle();
+    await s.core.jobs.queue.whenIdle();
 
     expect(text(double.requests[before + 1]?.body.messages.at(-1))).toContain('name: a category with this name exists');
     expect(text(double.requests[before + 2]?.body.messages.at(-1))).toContain('name:');
@@ -188,7 +188,7 @@ describe('catalogue integrator', () => {
 
     const first = await s.gql(START, { id: gid.batch(batchId) }, archivist);
     const second = await s.gql(START, { id: gid.batch(batchId) }, token);
-    await s.services.queue.whenIdle();
+    await s.core.jobs.queue.whenIdle();
 
     expect(first.body.errors).toBeUndefined();
     expect(codeOf(second)).toBe('CONFLICT');

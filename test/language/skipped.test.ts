@@ -13,7 +13,7 @@ describe('without a language model', () => {
   afterAll(() => s.close());
 
   it('Archivus says it was skipped, as a whole answer and as a single closing chunk', async () => {
-    const id = await seedArtefact(s.services.store, { kind: 'HF', fields: { caption: 'A panel' } });
+    const id = await seedArtefact(s.core.store, { kind: 'HF', fields: { caption: 'A panel' } });
 
     const whole = await s.gql(
       'mutation($id: ID!) { askArchivus(artefactId: $id, question: "Who is this?") { status answer model reason } }',
@@ -33,12 +33,12 @@ describe('without a language model', () => {
     }
 
     expect(whole.body.data).toEqual({ askArchivus: { status: 'SKIPPED', answer: null, model: null, reason: 'no language model configured' } });
-    const traces = s.services.store.traces.page({ first: 10 }, { artefactId: id }).page.items;
+    const traces = s.core.store.traces.page({ first: 10 }, { artefactId: id }).page.items;
     expect(traces.map((t) => t.outcome)).toEqual(['skipped', 'skipped']);
   });
 
   it('the integrator records every photo as skipped, leaves it for a person, and completes', async () => {
-    const store = s.services.store;
+    const store = s.core.store;
     const { batchId, artefactIds } = await seedBatch(store, [
       { kind: 'HF', fields: { caption: 'A panel' } },
       { kind: 'MM', fields: { transcription: '會議' } },
@@ -46,7 +46,7 @@ describe('without a language model', () => {
     const [photo, minutes] = artefactIds as [string, string];
 
     const started = await s.gql('mutation($id: ID!) { startIntegration(batchId: $id) { stage } }', { id: gid.batch(batchId) }, archivist);
-    await s.services.queue.whenIdle();
+    await s.core.jobs.queue.whenIdle();
 
     expect(started.body.errors).toBeUndefined();
     expect(store.batches.entriesOf([photo])[0]).toMatchObject({
