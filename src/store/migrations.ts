@@ -273,8 +273,23 @@ CREATE TABLE figure_change_figures (
 );
 `;
 
+// A language step that failed (after its retries) on an artefact, so the artefact can end processed
+// with a warning and the step be redone on its own; the row goes when the step next succeeds.
+const stepFailures = /* sql */ `
+CREATE TABLE artefact_step_failures (
+  artefact_id  TEXT NOT NULL REFERENCES artefacts(id) ON DELETE CASCADE,
+  step         TEXT NOT NULL,
+  code         TEXT NOT NULL,
+  message      TEXT NOT NULL,
+  attempts     INTEGER NOT NULL,
+  failed_at    TEXT NOT NULL,
+  PRIMARY KEY (artefact_id, step)
+);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
   { version: 3, name: 'figure changes that can be undone', sql: figureChanges },
+  { version: 4, name: 'language steps that failed on an artefact', sql: stepFailures },
 ];

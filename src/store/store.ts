@@ -10,6 +10,7 @@ import { FigureChangeRepository } from './repositories/figure-changes.js';
 import { FigureRepository } from './repositories/figures.js';
 import { ModelRecordRepository } from './repositories/model-records.js';
 import { SessionRepository } from './repositories/sessions.js';
+import { StepFailureRepository } from './repositories/step-failures.js';
 import { TraceRepository } from './repositories/traces.js';
 import { UserRepository } from './repositories/users.js';
 import { searchForms } from './search-forms.js';
@@ -27,6 +28,7 @@ export class Store {
   readonly books: BookRepository;
   readonly figures: FigureRepository;
   readonly figureChanges: FigureChangeRepository;
+  readonly stepFailures: StepFailureRepository;
   readonly traces: TraceRepository;
   readonly models: ModelRecordRepository;
 
@@ -42,6 +44,7 @@ export class Store {
     this.books = new BookRepository(this.db);
     this.figures = new FigureRepository(this.db);
     this.figureChanges = new FigureChangeRepository(this.db);
+    this.stepFailures = new StepFailureRepository(this.db);
     this.traces = new TraceRepository(this.db);
     this.models = new ModelRecordRepository(this.db);
   }
