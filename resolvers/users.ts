@@ -12,6 +12,7 @@ export const userResolvers: IResolvers<unknown, Context> = {
     id: (u: User) => toGlobalId('User', u.id),
     email: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.email ?? null,
     contact: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.contact ?? null,
+    lastSignInAt: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.lastSignInAt ?? null,
     avatar: (u: User, _a, ctx) => ctx.services.users.avatar(u),
     sessions: (u: User, _a, ctx) => ctx.services.users.sessions(ctx.viewer, u),
     auditLog: (u: User, args: ConnectionArgs, ctx) => {
@@ -45,6 +46,8 @@ export const userResolvers: IResolvers<unknown, Context> = {
     signIn: async (_p, args: { identifier: string; password: string }, ctx) => {
       const r = await ctx.services.auth.signIn(args.identifier, args.password, ctx.client);
       ctx.cookies?.set(r.token, r.csrfToken, r.session.expiresAt);
+      // The rest of the operation is the signed-in user's: the payload shows them their own email.
+      ctx.viewer = { user: r.user, session: r.session, via: ctx.cookies === undefined ? 'bearer' : 'cookie' };
       return { token: r.token, csrfToken: r.csrfToken, expiresAt: r.session.expiresAt, user: r.user };
     },
     signOut: (_p, _a, ctx) => {

@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
+import { weakPassword } from './password-strength.js';
 
 // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): strong, and fast enough for sign-in.
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -35,8 +36,9 @@ export function generatePassword(length = 20): string {
 
 export const PASSWORD_RULES = { min: 12, max: 256 } as const;
 
-export function passwordProblem(password: string): string | null {
+/** Why a password someone chose is not good enough, or null; `userInputs` are their own names and email. */
+export function passwordProblem(password: string, userInputs: readonly string[]): string | null {
   if (password.length < PASSWORD_RULES.min) return `Passwords need at least ${PASSWORD_RULES.min} characters`;
   if (password.length > PASSWORD_RULES.max) return `Passwords may have at most ${PASSWORD_RULES.max} characters`;
-  return null;
+  return weakPassword(password, userInputs);
 }

@@ -31,6 +31,16 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 const INVALID_CREDENTIALS = 'The username, email or password is not right';
 
+const locked = (until: string): AppError =>
+  new AppError('RATE_LIMITED', `Too many failed sign-ins for this account from this address; try again after ${until}`, { lockedUntil: until });
+
+/**
+ * What failed sign-ins are counted under: the account, or for a name no account has, that name, so
+ * an unknown name fails and locks exactly as a real account does.
+ */
+export const signInAccount = (user: User | undefined, identifier: string): string =>
+  user === undefined ? `name:${identifier.toLowerCase()}` : `user:${user.id}`;
+
 /** Sign-in, sessions (idle and absolute expiry, revocation) and CSRF tokens. */
 export class AuthService {
   private readonly limiter: MinuteRateLimiter;
@@ -49,25 +59,26 @@ export class AuthService {
     if (!this.limiter.take(`ip:${client.ip ?? 'unknown'}`)) {
       throw new AppError('RATE_LIMITED', 'Too many sign-in attempts from this address; wait a minute');
     }
-    const user = this.store.users.byIdentifier(identifier.trim());
-    if (user === undefined) {
-      await verifyPassword(await decoyPasswordHash(), password);
-      this.audit.record(null, 'auth.signInFailed', null, { identifier: identifier.trim().slice(0, 100), ip: client.ip });
+    const name = identifier.trim();
+    const user = this.store.users.byIdentifier(name);
+    const account = signInAccount(user, name);
+    const source = client.ip ?? 'unknown';
+    // Every answer costs one password check, so timing tells neither a lock nor an unknown name.
+    const lockedUntil = this.store.signInFailures.lockedUntil(account, source, new Date());
+    const right = await verifyPassword(user === undefined || lockedUntil !== null ? await decoyPasswordHash() : user.passwordHash, password);
+    if (lockedUntil !== null) throw locked(lockedUntil);
+    if (user === undefined || !right) {
+      const failure = this.store.signInFailures.record(account, source, this.config.signIn.maxFailures, this.config.signIn.lockoutMs, new Date());
+      this.audit.record(
+        user ?? null,
+        'auth.signInFailed',
+        user === undefined ? null : { type: 'User', id: user.id },
+        { ...(user === undefined ? { identifier: name.slice(0, 100) } : {}), ip: client.ip, locked: failure.lockedUntil !== null },
+      );
+      if (failure.lockedUntil !== null) throw locked(failure.lockedUntil);
       throw new AppError('UNAUTHENTICATED', INVALID_CREDENTIALS);
     }
-    if (user.lockedUntil !== null && user.lockedUntil > new Date().toISOString()) {
-      throw new AppError('RATE_LIMITED', `Too many failed sign-ins; this account is locked until ${user.lockedUntil}`, {
-        lockedUntil: user.lockedUntil,
-      });
-    }
-    if (!(await verifyPassword(user.passwordHash, password))) {
-      const { lockedUntil } = this.store.users.recordFailure(user.id, this.config.signIn.maxFailures, this.config.signIn.lockoutMs);
-      this.audit.record(user, 'auth.signInFailed', { type: 'User', id: user.id }, { ip: client.ip, locked: lockedUntil !== null });
-      if (lockedUntil !== null) {
-        throw new AppError('RATE_LIMITED', `Too many failed sign-ins; this account is locked until ${lockedUntil}`, { lockedUntil });
-      }
-      throw new AppError('UNAUTHENTICATED', INVALID_CREDENTIALS);
-    }
+    this.store.signInFailures.clear(account, source);
     const token = newSecret();
     const csrfToken = newSecret();
     const session = this.store.db.transaction(() => {
@@ -115,6 +126,18 @@ export class AuthService {
     const a = Buffer.from(sha256(presented));
     const b = Buffer.from(session.csrfHash);
     return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /**
+   * Ends the superuser's sign-in locks from every address: `npm run admin:unlock`, run by whoever
+   * operates the server (they hold DATA_DIR, so no session is asked for).
+   */
+  unlockSuperuser(): { username: string; locksEnded: number } {
+    const user = this.store.users.superuser();
+    if (user === undefined) throw new AppError('NOT_FOUND', 'There is no superuser yet; start the server once to create it');
+    const locksEnded = this.store.signInFailures.clearAccount(signInAccount(user, user.username), new Date());
+    this.audit.record(null, 'auth.unlock', { type: 'User', id: user.id }, { locksEnded });
+    return { username: user.username, locksEnded };
   }
 
   signOut(viewer: Viewer | null): void {

@@ -12,9 +12,10 @@ import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
 import { lookUp } from './lookup.js';
 import type { Mailer } from '../mail/mailer.js';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { decoyPasswordHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
 import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from '../validation.js';
 import { hasRole, requireViewer, type Viewer } from '../auth/viewer.js';
+import { signInAccount } from './auth.js';
 
 /** How a generated password reached its owner. */
 export type PasswordDelivery = 'EMAILED' | 'SHOWN_ONCE';
@@ -58,13 +59,16 @@ export type IncomingImage = (maxBytes: number) => Promise<Buffer>;
 const maySeePrivate = (viewer: Viewer | null, user: User): viewer is Viewer =>
   viewer !== null && (viewer.user.id === user.id || hasRole(viewer.user, 'SUPERUSER'));
 
+const tooManyGuesses = (until: string): AppError =>
+  new AppError('RATE_LIMITED', `Too many wrong current passwords from this session; try again after ${until}`, { lockedUntil: until });
+
 /** Accounts: the superuser's administration, and each user's own profile and password. */
 export class UserService {
   constructor(
     private readonly store: Store,
     private readonly audit: AuditService,
     private readonly mailer: Mailer,
-    private readonly config: Pick<Config, 'superuser' | 'dataDir' | 'publicUrl'>,
+    private readonly config: Pick<Config, 'superuser' | 'dataDir' | 'publicUrl' | 'signIn'>,
     private readonly log: (message: string, error: unknown) => void,
   ) {}
 
@@ -106,9 +110,9 @@ export class UserService {
     return this.store.users.byIds(ids);
   }
 
-  /** Email and contact, or null for anyone but the user themself and the superuser. */
-  privateDetails(viewer: Viewer | null, user: User): Pick<User, 'email' | 'contact'> | null {
-    return maySeePrivate(viewer, user) ? { email: user.email, contact: user.contact } : null;
+  /** Email, contact and last sign-in, or null for anyone but the user themself and the superuser. */
+  privateDetails(viewer: Viewer | null, user: User): Pick<User, 'email' | 'contact' | 'lastSignInAt'> | null {
+    return maySeePrivate(viewer, user) ? { email: user.email, contact: user.contact, lastSignInAt: user.lastSignInAt } : null;
   }
 
   /** Live sessions, marking the viewer's own; null for anyone but the user themself and the superuser. */
@@ -168,6 +172,8 @@ export class UserService {
     if (target.id === actor.id) throw new AppError('FORBIDDEN', 'Change your own password with changePassword');
     const password = generatePassword();
     this.store.users.setPassword(id, await hashPassword(password));
+    // A new password ends the account's sign-in locks: its owner signs in with it at once.
+    this.store.signInFailures.clearAccount(signInAccount(target, target.username), new Date());
     const revoked = this.store.sessions.revokeAllForUser(id);
     this.audit.record(actor, 'user.resetPassword', { type: 'User', id }, { sessionsRevoked: revoked });
     return this.deliverPassword(target, password, 'passwordReset');
@@ -192,10 +198,21 @@ export class UserService {
 
   async changePassword(viewer: Viewer | null, currentPassword: string, newPassword: string): Promise<User> {
     const v = requireViewer(viewer);
-    if (!(await verifyPassword(v.user.passwordHash, currentPassword))) {
+    // Guesses at the current password from one session count like failed sign-ins from one
+    // address: a stolen session cannot try passwords without end.
+    const account = signInAccount(v.user, v.user.username);
+    const source = `session:${v.session.id}`;
+    const lockedUntil = this.store.signInFailures.lockedUntil(account, source, new Date());
+    const right = await verifyPassword(lockedUntil === null ? v.user.passwordHash : await decoyPasswordHash(), currentPassword);
+    if (lockedUntil !== null) throw tooManyGuesses(lockedUntil);
+    if (!right) {
+      const failure = this.store.signInFailures.record(account, source, this.config.signIn.maxFailures, this.config.signIn.lockoutMs, new Date());
+      this.audit.record(v.user, 'profile.changePasswordFailed', { type: 'User', id: v.user.id }, { locked: failure.lockedUntil !== null });
+      if (failure.lockedUntil !== null) throw tooManyGuesses(failure.lockedUntil);
       throw new AppError('BAD_USER_INPUT', 'The current password is not right', { field: 'currentPassword' });
     }
-    const problem = passwordProblem(newPassword);
+    this.store.signInFailures.clear(account, source);
+    const problem = passwordProblem(newPassword, [v.user.username, v.user.email, v.user.firstName, v.user.lastName]);
     if (problem !== null) throw new AppError('BAD_USER_INPUT', problem, { field: 'newPassword' });
     if (newPassword === currentPassword) throw new AppError('BAD_USER_INPUT', 'The new password is the same as the current one', { field: 'newPassword' });
     this.store.users.setPassword(v.user.id, await hashPassword(newPassword));

@@ -287,9 +287,34 @@ CREATE TABLE artefact_step_failures (
 );
 `;
 
+// Failed sign-ins counted per account and client address, so that one address cannot lock an account
+// for everyone (unknown names are counted too, under their lower-cased spelling, and lock the same
+// way); the per-account columns go. Files get the time their bytes were last stored, which the
+// collector of unreferenced files waits past, so a file stored again just before it is referenced
+// is never collected in between.
+const signInFailures = /* sql */ `
+CREATE TABLE sign_in_failures (
+  account       TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  failures      INTEGER NOT NULL,
+  locked_until  TEXT,
+  updated_at    TEXT NOT NULL,
+  PRIMARY KEY (account, source)
+);
+ALTER TABLE users DROP COLUMN failed_sign_ins;
+ALTER TABLE users DROP COLUMN locked_until;
+ALTER TABLE files ADD COLUMN stored_at TEXT;
+UPDATE files SET stored_at = created_at;
+CREATE INDEX artefacts_file ON artefacts(file_sha256);
+CREATE INDEX users_avatar ON users(avatar_sha256);
+CREATE INDEX figures_headshot ON figures(headshot_sha256);
+CREATE INDEX faces_source ON faces(source_sha256);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
   { version: 3, name: 'figure changes that can be undone', sql: figureChanges },
   { version: 4, name: 'language steps that failed on an artefact', sql: stepFailures },
+  { version: 5, name: 'sign-in failures per account and address; when file bytes were stored', sql: signInFailures },
 ];

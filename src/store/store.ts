@@ -10,6 +10,7 @@ import { FigureChangeRepository } from './repositories/figure-changes.js';
 import { FigureRepository } from './repositories/figures.js';
 import { ModelRecordRepository } from './repositories/model-records.js';
 import { SessionRepository } from './repositories/sessions.js';
+import { SignInFailureRepository } from './repositories/sign-in-failures.js';
 import { StepFailureRepository } from './repositories/step-failures.js';
 import { TraceRepository } from './repositories/traces.js';
 import { UserRepository } from './repositories/users.js';
@@ -21,6 +22,7 @@ export class Store {
   readonly files: FileStore;
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
+  readonly signInFailures: SignInFailureRepository;
   readonly audit: AuditRepository;
   readonly artefacts: ArtefactRepository;
   readonly batches: BatchRepository;
@@ -37,6 +39,7 @@ export class Store {
     this.files = new FileStore(this.db, dataDir, limits);
     this.users = new UserRepository(this.db);
     this.sessions = new SessionRepository(this.db);
+    this.signInFailures = new SignInFailureRepository(this.db);
     this.audit = new AuditRepository(this.db);
     this.artefacts = new ArtefactRepository(this.db, searchForms);
     this.batches = new BatchRepository(this.db);

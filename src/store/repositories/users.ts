@@ -18,8 +18,6 @@ export interface User {
   title: string;
   contact: string | null;
   avatarSha256: string | null;
-  failedSignIns: number;
-  lockedUntil: string | null;
   lastSignInAt: string | null;
   passwordChangedAt: string;
   createdAt: string;
@@ -38,8 +36,6 @@ interface UserRow {
   title: string;
   contact: string | null;
   avatar_sha256: string | null;
-  failed_sign_ins: number;
-  locked_until: string | null;
   last_sign_in_at: string | null;
   password_changed_at: string;
   created_at: string;
@@ -58,8 +54,6 @@ const toUser = (r: UserRow): User => ({
   title: r.title,
   contact: r.contact,
   avatarSha256: r.avatar_sha256,
-  failedSignIns: r.failed_sign_ins,
-  lockedUntil: r.locked_until,
   lastSignInAt: r.last_sign_in_at,
   passwordChangedAt: r.password_changed_at,
   createdAt: r.created_at,
@@ -163,25 +157,13 @@ export class UserRepository {
   setPassword(id: string, passwordHash: string): void {
     const now = new Date().toISOString();
     this.db
-      .query('UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ?, failed_sign_ins = 0, locked_until = NULL WHERE id = ?')
+      .query('UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?')
       .run(passwordHash, now, now, id);
-  }
-
-  /** Counts a failed sign-in; locks the account once `maxFailures` is reached. Returns the new state. */
-  recordFailure(id: string, maxFailures: number, lockoutMs: number): { failures: number; lockedUntil: string | null } {
-    const user = this.byId(id);
-    if (!user) return { failures: 0, lockedUntil: null };
-    const failures = user.failedSignIns + 1;
-    const lockedUntil = failures >= maxFailures ? new Date(Date.now() + lockoutMs).toISOString() : null;
-    this.db
-      .query('UPDATE users SET failed_sign_ins = ?, locked_until = ? WHERE id = ?')
-      .run(lockedUntil ? 0 : failures, lockedUntil, id);
-    return { failures, lockedUntil };
   }
 
   recordSignIn(id: string): void {
     this.db
-      .query('UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ? WHERE id = ?')
+      .query('UPDATE users SET last_sign_in_at = ? WHERE id = ?')
       .run(new Date().toISOString(), id);
   }
 
