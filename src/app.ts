@@ -50,7 +50,8 @@ export interface AppOptions {
  */
 export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? ((message: string, error: unknown) => console.warn(message, error));
-  mkdirSync(config.dataDir, { recursive: true });
+  // Only the server's user may read the database, the images and the generated password.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
   await models.ensureRequired();
   const store = new Store(config.dataDir, config.uploads);

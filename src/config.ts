@@ -67,6 +67,7 @@ const envSchema = z.object({
   MAX_UPLOAD_MB: int(25, 1, 1024),
   MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
   MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
+  FILE_RETENTION_HOURS: int(24, 1, 24 * 365),
 });
 
 export type Config = Readonly<{
@@ -83,6 +84,8 @@ export type Config = Readonly<{
   cache: { enabled: boolean; ttlSeconds: number };
   graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number };
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
+  /** A file nothing refers to is deleted once its bytes were stored at least this long ago (uploads in flight are safe). */
+  fileRetentionMs: number;
   /** Inference worker threads; also how many artefacts are processed at once. */
   workers: number;
   /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
@@ -134,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
     graphql: { graphiql: e.GRAPHIQL_ENABLED, maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
+    fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
     workers: e.WORKERS,
     llm,
   };

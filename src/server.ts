@@ -7,6 +7,8 @@ import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
+import { requestLog } from './http/request-log.js';
+import { scheduleFileCollection } from './store/file-collection.js';
 import type { ModelStore } from './model-store/store.js';
 
 export interface Server {
@@ -28,6 +30,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+      serializers: { req: requestLog },
     },
     trustProxy: config.trustProxy,
   });
@@ -45,6 +48,8 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   await registerGraphql(app, services, core.events, config);
   core.jobs.queue.start();
   if (config.graphql.graphiql) await registerGraphiql(app);
+  const stopFileCollection = scheduleFileCollection(store.files, config.fileRetentionMs, (message) => app.log.info(message));
+  app.addHook('onClose', stopFileCollection);
   await registerFiles(app, store);
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),

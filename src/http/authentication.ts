@@ -27,8 +27,24 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
+ * True when a browser says the request comes from another site's page (Fetch metadata, else Origin).
+ * Clients other than browsers send neither header.
+ */
+function crossSite(request: FastifyRequest, publicUrl: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = request.headers.origin;
+  return origin !== undefined && origin !== new URL(publicUrl).origin && origin !== `${request.protocol}://${request.host}`;
+}
+
+const refuse = (reply: FastifyReply, message: string) =>
+  reply.code(403).type('application/json').send({ errors: [{ message, extensions: { code: 'FORBIDDEN' } }] });
+
+/**
  * Resolves the viewer of every request from a bearer token (API clients) or the session cookie
- * (browsers). A cookie session that posts without its CSRF token is refused with 403.
+ * (browsers). A cookie session that posts without its CSRF token is refused with 403, and so is any
+ * post from another site's page without a bearer token: a form there cannot sign the browser in to
+ * an account of the attacker's (login CSRF), whatever it posts.
  */
 export const authentication = fp<{ services: Services; config: Config }>(async (app, { services, config }) => {
   app.decorateRequest('viewer', null);
@@ -39,16 +55,17 @@ export const authentication = fp<{ services: Services; config: Config }>(async (
       request.viewer = services.auth.authenticate(bearer, 'bearer');
       return;
     }
+    if (request.method === 'POST' && crossSite(request, config.publicUrl)) {
+      await refuse(reply, 'Requests from another site need a bearer token');
+      return reply;
+    }
     const cookie = request.cookies[SESSION_COOKIE];
     if (cookie === undefined) return;
     const viewer = services.auth.authenticate(cookie, 'cookie');
     if (viewer === null) return;
     const header = request.headers[CSRF_HEADER];
     if (request.method === 'POST' && !services.auth.csrfMatches(viewer.session, typeof header === 'string' ? header : undefined)) {
-      await reply
-        .code(403)
-        .type('application/json')
-        .send({ errors: [{ message: `Missing or wrong ${CSRF_HEADER} header for this cookie session`, extensions: { code: 'FORBIDDEN' } }] });
+      await refuse(reply, `Missing or wrong ${CSRF_HEADER} header for this cookie session`);
       return reply;
     }
     request.viewer = viewer;

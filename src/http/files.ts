@@ -9,7 +9,7 @@ const missing = (reply: FastifyReply) => reply.code(404).send({ errors: [{ messa
 
 function lookup(store: Store, request: FastifyRequest<{ Params: { sha256: string } }>) {
   const { sha256 } = request.params;
-  return /^[0-9a-f]{64}$/.test(sha256) ? store.files.get(sha256) : undefined;
+  return /^[0-9a-f]{64}$/.test(sha256) ? store.files.inUse(sha256) : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
@@ -15,6 +16,14 @@ export interface StoredFile {
 }
 
 export const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const;
+
+// What refers to a file now: an artefact's scan, a profile picture, a figure's headshot, a face's photo.
+const IN_USE = `(EXISTS (SELECT 1 FROM artefacts WHERE file_sha256 = files.sha256)
+  OR EXISTS (SELECT 1 FROM users WHERE avatar_sha256 = files.sha256)
+  OR EXISTS (SELECT 1 FROM figures WHERE headshot_sha256 = files.sha256)
+  OR EXISTS (SELECT 1 FROM faces WHERE source_sha256 = files.sha256))`;
+// Undoing a figure change may put back a headshot it replaced, so its steps keep their files.
+const KEPT = `(${IN_USE} OR EXISTS (SELECT 1 FROM figure_changes WHERE instr(steps, files.sha256) > 0))`;
 export type ThumbnailSize = (typeof THUMBNAIL_SIZES)[number];
 
 const MIME_BY_FORMAT: Readonly<Record<string, string>> = {
@@ -78,8 +87,9 @@ export class FileStore {
     }
     const mime = meta.format === undefined ? undefined : MIME_BY_FORMAT[meta.format];
     if (mime === undefined) throw new AppError('INVALID_IMAGE', `Unsupported image format: ${meta.format ?? 'unknown'}`);
-    const width = meta.width ?? 0;
-    const height = meta.height ?? 0;
+    // The upright frame (EXIF orientation applied), which every reader decodes: the pipelines,
+    // thumbnails, crops and the images sent to language models.
+    const { width, height } = meta.autoOrient;
     if (width * height > this.limits.maxPixels) {
       throw new AppError('INVALID_IMAGE', `The image has ${width}×${height} pixels; the limit is ${this.limits.maxPixels} pixels`);
     }
@@ -90,18 +100,46 @@ export class FileStore {
       throw new AppError('INVALID_IMAGE', 'The image is damaged and cannot be decoded');
     }
     const sha256 = createHash('sha256').update(data).digest('hex');
-    const target = this.pathOf(sha256);
-    if (!(await exists(target))) await writeAtomically(target, data);
+    // The row first: once stored_at is fresh the collector leaves the file alone, and should it
+    // have removed the bytes just before, they are written again below.
     const now = new Date().toISOString();
     this.db
-      .query('INSERT INTO files (sha256, mime, bytes, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(sha256, mime, data.length, width, height, now);
+      .query(
+        `INSERT INTO files (sha256, mime, bytes, width, height, created_at, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sha256) DO UPDATE SET stored_at = excluded.stored_at, width = excluded.width, height = excluded.height`,
+      )
+      .run(sha256, mime, data.length, width, height, now, now);
+    const target = this.pathOf(sha256);
+    if (!(await exists(target))) await writeAtomically(target, data);
     return this.get(sha256) as StoredFile;
   }
 
   get(sha256: string): StoredFile | undefined {
     const row = this.db.query<FileRow>('SELECT * FROM files WHERE sha256 = ?').get(sha256);
     return row === undefined ? undefined : toFile(row);
+  }
+
+  /** The file, while something refers to it: a removed picture or a deleted artefact's scan is not served. */
+  inUse(sha256: string): StoredFile | undefined {
+    const row = this.db.query<FileRow>(`SELECT * FROM files WHERE sha256 = ? AND ${IN_USE}`).get(sha256);
+    return row === undefined ? undefined : toFile(row);
+  }
+
+  /**
+   * Deletes the files nothing refers to whose bytes were last stored before `storedBefore`, with
+   * their thumbnails; returns how many. The grace period covers uploads between storing the bytes
+   * and referring to them. Synchronous, so no upload of the same bytes can come in between the
+   * row's deletion and the file's.
+   */
+  collectUnreferenced(storedBefore: Date): number {
+    const gone = this.db
+      .query<{ sha256: string }>(`DELETE FROM files WHERE stored_at < ? AND NOT ${KEPT} RETURNING sha256`)
+      .all(storedBefore.toISOString());
+    for (const { sha256 } of gone) {
+      rmSync(this.pathOf(sha256), { force: true });
+      for (const size of THUMBNAIL_SIZES) rmSync(this.thumbnailPath(sha256, size), { force: true });
+    }
+    return gone.length;
   }
 
   pathOf(sha256: string): string {
@@ -115,7 +153,7 @@ export class FileStore {
 
   /** A WebP thumbnail whose longer side is `size`, made once and then served from disk. */
   async thumbnail(sha256: string, size: ThumbnailSize): Promise<string> {
-    const target = path.join(this.thumbsDir, String(size), `${sha256}.webp`);
+    const target = this.thumbnailPath(sha256, size);
     if (await exists(target)) return target;
     const source = this.pathOf(sha256);
     const data = await sharp(source, { limitInputPixels: this.limits.maxPixels })
@@ -125,6 +163,10 @@ export class FileStore {
       .toBuffer();
     await writeAtomically(target, data);
     return target;
+  }
+
+  private thumbnailPath(sha256: string, size: ThumbnailSize): string {
+    return path.join(this.thumbsDir, String(size), `${sha256}.webp`);
   }
 }
 
@@ -140,8 +182,8 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function writeAtomically(target: string, data: Buffer): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
+  await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const temp = `${target}.${randomUUID()}.tmp`;
-  await writeFile(temp, data);
+  await writeFile(temp, data, { mode: 0o600 });
   await rename(temp, target);
 }
