@@ -13,6 +13,7 @@ import { ALL_STEPS, parseSteps, type ProcessingStep } from './steps.js';
 export type Log = (message: string, error: unknown) => void;
 
 const ACTIVE: readonly BatchStage[] = ['QUEUED', 'PROCESSING'];
+const STEP_DONE = 'done';
 
 /** An artefact to process (every step, from the batch) or reprocess (the steps a person asked for). */
 interface ProcessingJob {
@@ -68,9 +69,13 @@ export class JobQueue {
     private readonly log: Log,
   ) {}
 
-  /** Recovers interrupted work and starts taking it. */
+  /**
+   * Recovers what a stopped or crashed run left half-done, in any batch (a batch cancelled just
+   * before a crash included), closes its traces as interrupted, and starts taking work.
+   */
   start(): void {
-    for (const batch of this.store.batches.inStages(ACTIVE)) this.store.batches.requeueInterrupted(batch.id);
+    this.store.batches.requeueInterrupted([STEP_DONE, INTEGRATION_STEP]);
+    this.traces.interruptUnfinished();
     this.wake();
   }
 
@@ -157,17 +162,20 @@ export class JobQueue {
     if (first && batch.stage === 'QUEUED') this.store.batches.setStage(batch.id, 'PROCESSING');
     if (first && !this.started.has(batch.id)) this.started.set(batch.id, { at: Date.now(), done: 0 });
     const began = performance.now();
+    // A reprocessing that a shutdown stopped stays requested, for the next boot.
+    let keepRequest = false;
     const update = (changes: Parameters<Store['batches']['updateEntry']>[1]) => {
       this.store.batches.updateEntry(entry.artefactId, changes);
       this.publish(batch.id, entry.artefactId);
     };
-    // A reprocessed entry keeps its place in vetting (PROCESSED, CONFIRMED, …); only its step shows the run.
-    update(first ? { status: 'PROCESSING', step: 'queued', errorCode: null, errorMessage: null, reprocessSteps: null } : { step: 'reprocessing', reprocessSteps: null });
+    // A reprocessed entry keeps its place in vetting (PROCESSED, CONFIRMED, …); only its step shows
+    // the run. Its requested steps stay until it ends, so a crash cannot lose it.
+    update(first ? { status: 'PROCESSING', step: 'queued', errorCode: null, errorMessage: null, reprocessSteps: null } : { step: 'reprocessing' });
     try {
       const artefact = this.store.artefacts.byId(entry.artefactId);
       if (!artefact) throw new AppError('NOT_FOUND', `Artefact ${entry.artefactId} is gone`);
       await this.handlers.process.run(artefact, { batchId: batch.id, steps: job.steps, signal: controller.signal, onStep: (step) => update({ step }) });
-      const finished = { step: 'done', durationMs: Math.round(performance.now() - began), processedAt: new Date().toISOString() };
+      const finished = { step: STEP_DONE, durationMs: Math.round(performance.now() - began), processedAt: new Date().toISOString() };
       update(first || entry.status === 'FAILED' ? { status: 'PROCESSED', ...finished, errorCode: null, errorMessage: null } : finished);
       const s = this.started.get(batch.id);
       if (s && first) s.done += 1;
@@ -175,7 +183,8 @@ export class JobQueue {
       if (isAppError(error) && error.code === 'CANCELLED') {
         // Back in the queue: a resume (or the next boot) picks it up from the start. A cancelled
         // reprocessing is dropped, unless it was a shutdown that stopped it.
-        update(first ? { status: 'UNPROCESSED', step: null } : { step: null, ...(this.closed ? { reprocessSteps: [...job.steps] } : {}) });
+        update({ step: null, ...(first ? { status: 'UNPROCESSED' as const } : {}) });
+        keepRequest = !first && this.closed;
       } else {
         if (!isAppError(error)) this.log(`processing artefact ${entry.artefactId} failed`, error);
         update({
@@ -188,6 +197,7 @@ export class JobQueue {
         });
       }
     } finally {
+      if (!first && !keepRequest) this.store.batches.settleReprocess(entry.artefactId, entry.reprocessSteps ?? []);
       this.running.delete(entry.artefactId);
       await this.cache.invalidate(['artefacts', 'fields', 'figures', 'batches']);
       this.finishIfDone(this.store.batches.byIds([batch.id])[0]);

@@ -78,12 +78,17 @@ export class BatchService {
     return this.queue.snapshot(batchId);
   }
 
-  async create(viewer: Viewer | null, name: string, files: readonly IncomingFile[], kind: ArtefactKind | null): Promise<{ batch: Batch; files: FileOutcome[] }> {
+  /** A new batch of the files that are accepted; with none accepted, no batch is left (`batch` null). */
+  async create(viewer: Viewer | null, name: string, files: readonly IncomingFile[], kind: ArtefactKind | null): Promise<{ batch: Batch | null; files: FileOutcome[] }> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     const data = parseInput(nameSchema, { name });
     this.checkCount(files);
     const batch = this.store.batches.create({ name: data.name, createdBy: user.id });
     const outcomes = await this.addEach(batch, files, kind, user.id);
+    if (outcomes.every((o) => o.artefact === null)) {
+      this.store.batches.delete(batch.id);
+      return { batch: null, files: outcomes };
+    }
     await this.changes.record(user, 'batch.create', { type: 'Batch', id: batch.id }, 'CREATED', ['batches', 'artefacts'], {
       name: batch.name,
       accepted: outcomes.filter((o) => o.artefact).length,

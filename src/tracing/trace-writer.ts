@@ -99,6 +99,11 @@ export class TraceWriter {
     this.traces.finish(traceId, outcome);
   }
 
+  /** At boot, before any run: the traces a stopped or crashed process left open end as interrupted. */
+  interruptUnfinished(): number {
+    return this.traces.finishUnfinished('interrupted');
+  }
+
   close(): void {
     this.flush();
   }

@@ -225,10 +225,23 @@ export class BatchRepository {
       .map(toBatch);
   }
 
-  /** Puts artefacts a stopped run left half-done back in the queue; returns how many. */
-  requeueInterrupted(batchId: string): number {
-    return this.db
-      .query("UPDATE batch_artefacts SET status = 'UNPROCESSED', step = NULL WHERE batch_id = ? AND status = 'PROCESSING'")
-      .run(batchId).changes;
+  /**
+   * After a stop or a crash, in every batch: artefacts left half-processed go back in the queue, and
+   * a step left showing on any other (a reprocessing cut off) is cleared unless it is one of
+   * `finishedSteps`, which record what ended. Returns how many went back in the queue.
+   */
+  requeueInterrupted(finishedSteps: readonly string[]): number {
+    return this.db.transaction(() => {
+      const requeued = this.db.query("UPDATE batch_artefacts SET status = 'UNPROCESSED', step = NULL WHERE status = 'PROCESSING'").run().changes;
+      this.db
+        .query(`UPDATE batch_artefacts SET step = NULL WHERE step IS NOT NULL AND step NOT IN (${placeholders(finishedSteps.length)})`)
+        .run(...finishedSteps);
+      return requeued;
+    });
+  }
+
+  /** A reprocessing ended: its request goes, unless a new one replaced it meanwhile. */
+  settleReprocess(artefactId: string, steps: readonly string[]): void {
+    this.db.query('UPDATE batch_artefacts SET reprocess_steps = NULL WHERE artefact_id = ? AND reprocess_steps = ?').run(artefactId, JSON.stringify(steps));
   }
 }

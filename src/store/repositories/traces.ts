@@ -79,6 +79,11 @@ export class TraceRepository {
     this.db.query('UPDATE traces SET finished_at = ?, outcome = ? WHERE id = ?').run(new Date().toISOString(), outcome, id);
   }
 
+  /** Finishes every trace still open with `outcome`; returns how many. */
+  finishUnfinished(outcome: string): number {
+    return this.db.query('UPDATE traces SET finished_at = ?, outcome = ? WHERE finished_at IS NULL').run(new Date().toISOString(), outcome).changes;
+  }
+
   /** Writes many reports in one transaction (the tracer batches them). */
   addReports(reports: readonly TraceReport[]): void {
     if (reports.length === 0) return;
