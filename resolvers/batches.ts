@@ -1,6 +1,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { isAppError } from '../src/errors.js';
 import type { ArtefactKind } from '../src/artefact-kind.js';
+import type { Artefact } from '../src/store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
 import type { IncomingFile } from '../src/services/batches.js';
 import type { BatchProgressEvent } from '../src/events.js';
@@ -40,6 +41,7 @@ export const batchResolvers: IResolvers<unknown, Context> = {
         failed: n('FAILED'),
         confirmed: n('CONFIRMED'),
         integrated: n('INTEGRATED'),
+        withFailedSteps: ctx.services.batches.withFailedSteps(ctx.viewer, b.id),
       };
     },
     artefacts: (b: Batch, args: ConnectionArgs, ctx) => artefactConnection(ctx, args, { batchId: b.id }),
@@ -47,6 +49,14 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   BatchEntry: {
     batch: (e: BatchArtefact, _a, ctx) => ctx.loaders.batch.load(e.batchId),
     reprocessSteps: (e: BatchArtefact) => e.reprocessSteps ?? [],
+    warning: (e: BatchArtefact, _a, ctx) => {
+      const failed = ctx.services.batches.failedSteps(ctx.viewer, [e.artefactId]);
+      if (failed.length === 0) return null;
+      return `${failed.length} step${failed.length === 1 ? '' : 's'} failed: ${failed.map((f) => `${f.step.toLowerCase().replace('_', ' ')} (${f.code})`).join(', ')}`;
+    },
+  },
+  Artefact: {
+    failedSteps: (a: Artefact, _a, ctx) => ctx.services.batches.failedSteps(ctx.viewer, [a.id]),
   },
   BatchProgress: {
     batch: (e: BatchProgressEvent, _a, ctx) => ctx.loaders.batch.load(e.batchId),
@@ -65,6 +75,7 @@ export const batchResolvers: IResolvers<unknown, Context> = {
         a.ids.map((id) => localId(id, 'Artefact', 'ids')),
         a.steps ?? [],
       ),
+    retryFailedSteps: (_p, a: { batchId: string }, ctx) => ctx.services.batches.retryFailedSteps(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
     deleteBatch: async (_p, a: { batchId: string }, ctx) => {
       await ctx.services.batches.delete(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'));
       return a.batchId;

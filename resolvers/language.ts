@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IResolvers } from '@graphql-tools/utils';
 import type { ArchivusChunk, ChatRequest } from '../src/services/archivus.js';
 import type { IntegrationProgress } from '../src/events.js';
@@ -19,6 +20,20 @@ async function* withFailure(chunks: AsyncIterable<ArchivusChunk>): AsyncGenerato
   } catch (error) {
     yield { error };
   }
+}
+
+/**
+ * Aborts the model request once mercurius closes the subscription (the client unsubscribed or its
+ * socket closed). Iterator `return` is no use here: it waits until a generator waiting on a silent
+ * model gets its next piece. The subscription's own queue ends when mercurius closes it, so this
+ * listens on a topic nothing is published to and aborts when that ends.
+ */
+async function abortOnClose(ctx: SubscriptionContext, controller: AbortController): Promise<void> {
+  const closed = await ctx.pubsub.subscribe(`archivus.closed.${randomUUID()}`);
+  for await (const _ of closed) {
+    // Nothing is published on this topic.
+  }
+  controller.abort();
 }
 
 /** The batch's progress events, ending after the closing one (which unsubscribes from the topic). */
@@ -45,10 +60,17 @@ export const languageResolvers: IResolvers<unknown, Context> = {
   },
   Subscription: {
     archivusAnswer: {
-      subscribe: (_p: unknown, a: ChatArgs, ctx: SubscriptionContext) =>
-        withFailure(
-          ctx.services.archivus.stream(ctx.viewer, localId(a.artefactId, 'Artefact', 'artefactId'), { question: a.question, history: a.history }),
-        ),
+      subscribe: (_p: unknown, a: ChatArgs, ctx: SubscriptionContext) => {
+        const controller = new AbortController();
+        const chunks = ctx.services.archivus.stream(
+          ctx.viewer,
+          localId(a.artefactId, 'Artefact', 'artefactId'),
+          { question: a.question, history: a.history },
+          controller.signal,
+        );
+        void abortOnClose(ctx, controller);
+        return withFailure(chunks);
+      },
       resolve: (event: ChunkEvent) => {
         if ('error' in event) throw event.error;
         return event.chunk;

@@ -14,6 +14,7 @@ import { Mailer } from './mail/mailer.js';
 import { ModelStore } from './model-store/store.js';
 import { artefactModelPaths } from './pipelines/artefact/engines.js';
 import { ArchivusService } from './services/archivus.js';
+import { ArchivusQuota } from './services/archivus-quota.js';
 import { ArtefactFields } from './services/artefact-fields.js';
 import { ArtefactService } from './services/artefacts.js';
 import { AuditService } from './services/audit.js';
@@ -75,7 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     store,
     traces,
     new ResultWriter(store, fields, faces),
-    new LanguageStages(store.files, fields, llm),
+    new LanguageStages(store.files, fields, store.stepFailures, llm),
   );
   const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes) }, poolSize, log);
 
@@ -88,7 +89,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     artefacts: new ArtefactService(store, fields, changes),
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),
-    archivus: new ArchivusService(store, llm, traces),
+    archivus: new ArchivusService(store, llm, traces, new ArchivusQuota(config.llm.archivus)),
     integration: new IntegrationService(store, changes, queue),
     batches: new BatchService(store, changes, queue, config.uploads.maxFiles),
     traces: new TraceService(store),

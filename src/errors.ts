@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'WORKER_CRASHED'
   | 'LLM_NOT_CONFIGURED'
   | 'LLM_FAILED'
+  | 'LLM_TIMEOUT'
   | 'LLM_INVALID_ANSWER';
 
 export class AppError extends Error {

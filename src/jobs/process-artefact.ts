@@ -6,7 +6,7 @@ import type { TraceWriter } from '../tracing/trace-writer.js';
 import type { ArtefactPool } from '../../workers/artefact-pool.js';
 import type { ArtefactResult, ArtefactTask } from '../../workers/artefact-task.js';
 import type { ResultWriter, WrittenResult } from './results.js';
-import { ALL_STEPS, type ProcessingStep } from './steps.js';
+import { ALL_STEPS, languageSteps, type ProcessingStep } from './steps.js';
 
 export interface ProcessRun {
   batchId?: string | null;
@@ -53,10 +53,12 @@ export class ProcessArtefact {
       if (signal.aborted) throw new AppError('CANCELLED', 'The task was cancelled');
       run.onStep?.('store');
       const written = await this.results.write(artefact.id, result, steps, tracer);
-      if (steps.has('LANGUAGE')) {
+      const language = languageSteps(steps);
+      if (language.size > 0) {
         run.onStep?.('language');
-        // Re-read: the result writer may have just set the kind.
-        await this.language.run(this.store.artefacts.byId(artefact.id) ?? artefact, tracer, signal);
+        // Re-read: the result writer may have just set the kind. A failed language step is recorded
+        // on the artefact and does not fail it.
+        await this.language.run(this.store.artefacts.byId(artefact.id) ?? artefact, tracer, signal, language);
       }
       return { traceId, result, written };
     });

@@ -33,3 +33,10 @@ export function parseJsonAnswer<S extends z.ZodType>(text: string, schema: S): J
   const parsed = schema.safeParse(json);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: describeIssues(parsed.error) };
 }
+
+/** Reads a reply into a value, or says what is wrong with it (shown to the model for another try). */
+export type AnswerCheck<T> = (text: string) => JsonAnswer<T>;
+
+/** The follow-up that shows the model why its last free-text answer was not accepted. */
+export const answerCorrection = (problem: string): string =>
+  `Your answer was not accepted: ${problem}.\nReply again with only what was asked for.`;

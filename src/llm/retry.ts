@@ -1,14 +1,19 @@
 import { APIConnectionError, APIError, InternalServerError, RateLimitError } from 'openai';
+import { DeadlineExceeded } from './deadline.js';
 
 /** Longest pause between two attempts, whatever the backoff or the server's Retry-After says. */
 const MAX_DELAY_MS = 30_000;
 
 /**
- * Worth another attempt: rate limits (429), server errors (5xx), timeouts and broken connections.
- * Bad requests (400-class) would fail the same way again, and a caller's abort is final.
+ * Worth another attempt: rate limits (429), server errors (5xx), timeouts (the SDK's, or one of our
+ * deadlines) and broken connections. Bad requests (400-class) would fail the same way again, and a
+ * caller's abort is final.
  */
 export const isRetryable = (error: unknown): boolean =>
-  error instanceof RateLimitError || error instanceof InternalServerError || error instanceof APIConnectionError;
+  error instanceof RateLimitError ||
+  error instanceof InternalServerError ||
+  error instanceof APIConnectionError ||
+  error instanceof DeadlineExceeded;
 
 /** The server's own wish, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
 export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {

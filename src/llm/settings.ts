@@ -10,13 +10,27 @@ export interface LlmClientSettings {
   baseUrl: string;
   /** Absent for local servers that need none (Ollama, vLLM without --api-key). */
   apiKey: string | undefined;
+  /** Requests in flight at once for the pipeline and integration tasks. */
   maxConcurrency: number;
+  /** Requests in flight at once for Archivus, a pool of its own so chats and the pipeline never starve each other. */
+  chatConcurrency: number;
+  /** Total deadline of one request, from sending it to the last byte of the reply. */
   timeoutMs: number;
+  /** Longest silence allowed between two pieces of a streamed reply (and before its first piece). */
+  idleTimeoutMs: number;
 }
 
 export interface LlmRoute {
   client: string;
   model: string;
+}
+
+/** Per-user limits on Archivus (ARCHIVUS_* variables): the chatbot is open to every signed-in user. */
+export interface ArchivusLimits {
+  requestsPerHour: number;
+  tokensPerHour: number;
+  /** Answers one user may have in progress at once. */
+  chatsPerUser: number;
 }
 
 export interface LlmSettings {
@@ -28,6 +42,7 @@ export interface LlmSettings {
   retryBaseMs: number;
   maxToolRounds: number;
   maxAnswerAttempts: number;
+  archivus: ArchivusLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,13 +88,17 @@ export function parseLlmEnv(env: Env): LlmSettings | AppError {
     const baseUrl = env[baseUrlName]?.trim() ?? '';
     if (baseUrl === '') problem(baseUrlName, `required for client "${name}" listed in LLM_CLIENTS`);
     else if (!/^https?:\/\//.test(baseUrl) || !URL.canParse(baseUrl)) problem(baseUrlName, 'expected an http(s) URL such as https://api.openai.com/v1');
+    // The SDK appends /chat/completions to the base: a bare host would miss the API's path.
+    else if (new URL(baseUrl).pathname.replace(/\/+$/, '') === '') problem(baseUrlName, 'expected the API path too, usually ending in /v1 (e.g. http://127.0.0.1:11434/v1)');
     const apiKey = env[`${prefix}API_KEY`]?.trim();
     return {
       name,
       baseUrl: baseUrl.replace(/\/+$/, ''),
       apiKey: apiKey === '' ? undefined : apiKey,
       maxConcurrency: int(`${prefix}MAX_CONCURRENCY`, 4, 1, 256),
+      chatConcurrency: int(`${prefix}CHAT_CONCURRENCY`, 4, 1, 256),
       timeoutMs: int(`${prefix}TIMEOUT_MS`, 60_000, 100, 3_600_000),
+      idleTimeoutMs: int(`${prefix}IDLE_TIMEOUT_MS`, 30_000, 100, 3_600_000),
     };
   });
 
@@ -109,6 +128,11 @@ export function parseLlmEnv(env: Env): LlmSettings | AppError {
     retryBaseMs: int('LLM_RETRY_BASE_MS', 500, 1, 60_000),
     maxToolRounds: int('LLM_MAX_TOOL_ROUNDS', 5, 1, 50),
     maxAnswerAttempts: int('LLM_MAX_ANSWER_ATTEMPTS', 3, 1, 10),
+    archivus: {
+      requestsPerHour: int('ARCHIVUS_REQUESTS_PER_HOUR', 60, 1, 1_000_000),
+      tokensPerHour: int('ARCHIVUS_TOKENS_PER_HOUR', 200_000, 100, 1_000_000_000),
+      chatsPerUser: int('ARCHIVUS_CHATS_PER_USER', 2, 1, 100),
+    },
   };
   if (problems.length === 0) return settings;
   return new AppError('LLM_NOT_CONFIGURED', `Invalid language-model configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {

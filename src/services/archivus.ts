@@ -10,6 +10,7 @@ import { lookUp } from './lookup.js';
 import type { TraceWriter } from '../tracing/trace-writer.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
+import type { ArchivusQuota } from './archivus-quota.js';
 
 export const QUESTION_MAX_CHARS = 2000;
 export const TURN_MAX_CHARS = 4000;
@@ -64,6 +65,7 @@ export class ArchivusService {
     private readonly store: Store,
     private readonly llm: LlmInterface,
     private readonly traces: TraceWriter,
+    private readonly quota: ArchivusQuota,
   ) {}
 
   /** The whole answer at once. */
@@ -75,20 +77,21 @@ export class ArchivusService {
       answer += chunk.delta;
       model = chunk.model ?? model;
     }
-    if (answer.trim() === '') throw new AppError('LLM_INVALID_ANSWER', 'the model answered with an empty reply');
     return { status: 'ANSWERED', answer: answer.trim(), model };
   }
 
   /**
    * The answer token by token, then a closing chunk with `done`. Input and access are checked
-   * before the first chunk (this throws at once); a model failure is thrown from the stream.
+   * before the first chunk (this throws at once); the user's quota at the first read; a model
+   * failure is thrown from the stream. `signal` cancels the request to the model (a closed
+   * subscription), even while it waits for the model.
    */
-  stream(viewer: Viewer | null, artefactId: string, request: ChatRequest): AsyncGenerator<ArchivusChunk> {
-    requireViewer(viewer);
+  stream(viewer: Viewer | null, artefactId: string, request: ChatRequest, signal?: AbortSignal): AsyncGenerator<ArchivusChunk> {
+    const { user } = requireViewer(viewer);
     const input = parseInput(chatSchema, request);
     const artefact = lookUp(this.store, 'Artefact', artefactId);
     const kind = this.chatKind(artefact);
-    return this.chunks(artefactId, {
+    return this.chunks(user.id, artefactId, signal, {
       kind,
       name: artefact.name,
       facts: this.facts(artefact, kind),
@@ -98,24 +101,31 @@ export class ArchivusService {
   }
 
   // The trace starts with the first read, so a stream nobody reads leaves no unfinished trace.
-  private async *chunks(artefactId: string, input: ArchivusInput): AsyncGenerator<ArchivusChunk> {
+  private async *chunks(userId: string, artefactId: string, signal: AbortSignal | undefined, input: ArchivusInput): AsyncGenerator<ArchivusChunk> {
+    const end = this.quota.admit(userId);
+    let tokens = 0;
     const traceId = this.traces.begin({ purpose: `Archivus chat about artefact ${artefactId}`, artefactId });
     // Stays "abandoned" when the reader stops before the end.
     let outcome = 'abandoned';
     try {
-      const reply = askArchivus(this.llm, input, { tracer: new Tracer(this.traces.add, traceId) });
+      const reply = askArchivus(this.llm, input, { tracer: new Tracer(this.traces.add, traceId), ...(signal === undefined ? {} : { signal }) });
       if (reply.status === 'skipped') {
         outcome = 'skipped';
         yield { delta: '', done: true, model: null, skippedReason: reply.reason };
         return;
       }
-      for await (const token of reply.tokens) yield { delta: token, done: false, model: reply.model, skippedReason: null };
+      try {
+        for await (const token of reply.tokens) yield { delta: token, done: false, model: reply.model, skippedReason: null };
+      } finally {
+        tokens = reply.usage.promptTokens + reply.usage.completionTokens;
+      }
       outcome = 'answered';
       yield { delta: '', done: true, model: reply.model, skippedReason: null };
     } catch (error) {
       outcome = error instanceof AppError ? error.code : 'failed';
       throw error;
     } finally {
+      end(tokens);
       this.traces.finish(traceId, outcome);
     }
   }

@@ -3,6 +3,7 @@ import { AppError, isAppError, notFound } from '../errors.js';
 import type { ArtefactKind } from '../artefact-kind.js';
 import type { Artefact } from '../store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchArtefactStatus, BatchStage } from '../store/repositories/batches.js';
+import type { StepFailure } from '../store/repositories/step-failures.js';
 import type { Listing, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
@@ -64,6 +65,18 @@ export class BatchService {
   statusCounts(viewer: Viewer | null, batchId: string): Partial<Record<BatchArtefactStatus, number>> {
     requireViewer(viewer);
     return this.store.batches.statusCounts([batchId]).get(batchId) ?? {};
+  }
+
+  /** The language steps that failed on artefacts (any signed-in user). */
+  failedSteps(viewer: Viewer | null, artefactIds: readonly string[]): StepFailure[] {
+    requireViewer(viewer);
+    return this.store.stepFailures.ofArtefacts(artefactIds);
+  }
+
+  /** How many of the batch's artefacts have a failed language step (any signed-in user). */
+  withFailedSteps(viewer: Viewer | null, batchId: string): number {
+    requireViewer(viewer);
+    return this.store.stepFailures.artefactCounts([batchId]).get(batchId) ?? 0;
   }
 
   /** The topic of the batch's progress events (any signed-in user). */
@@ -149,6 +162,29 @@ export class BatchService {
     const ids = [...new Set(artefactIds)];
     if (ids.length === 0) throw new AppError('BAD_USER_INPUT', 'Name at least one artefact', { field: 'ids' });
     if (ids.length > MAX_REPROCESS) throw new AppError('BAD_USER_INPUT', `At most ${MAX_REPROCESS} artefacts at a time`, { field: 'ids' });
+    const chosen = steps.length === 0 ? [...PROCESSING_STEPS] : PROCESSING_STEPS.filter((s) => steps.includes(s));
+    return this.queueSteps(user, new Map(ids.map((id) => [id, chosen])));
+  }
+
+  /**
+   * Queues, for each artefact of the batch, exactly the language steps that failed on it, through
+   * the same path as `reprocess`. A batch with no failed steps is refused (nothing to redo).
+   */
+  async retryFailedSteps(viewer: Viewer | null, batchId: string): Promise<BatchArtefact[]> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    lookUp(this.store, 'Batch', batchId);
+    const requests = new Map<string, ProcessingStep[]>();
+    for (const failure of this.store.stepFailures.ofBatch(batchId)) {
+      const step = PROCESSING_STEPS.find((s) => s === failure.step);
+      if (step !== undefined) requests.set(failure.artefactId, [...(requests.get(failure.artefactId) ?? []), step]);
+    }
+    if (requests.size === 0) throw new AppError('CONFLICT', 'No step of this batch has failed: there is nothing to retry');
+    return this.queueSteps(user, requests);
+  }
+
+  /** Checks that each artefact can be queued now, then queues its steps and wakes the queue. */
+  private async queueSteps(user: Viewer['user'], requests: ReadonlyMap<string, readonly ProcessingStep[]>): Promise<BatchArtefact[]> {
+    const ids = [...requests.keys()];
     const entries = this.store.batches.entriesOf(ids);
     for (const id of ids) {
       const entry = entries.find((e) => e.artefactId === id);
@@ -158,11 +194,12 @@ export class BatchService {
         throw new AppError('CONFLICT', `Artefact ${id} is waiting or being worked on in its batch (${stage.toLowerCase()}); reprocess it once that is over`);
       }
     }
-    const chosen = steps.length === 0 ? [...PROCESSING_STEPS] : PROCESSING_STEPS.filter((s) => steps.includes(s));
-    this.store.batches.requestReprocess(ids, chosen);
+    this.store.db.transaction(() => {
+      for (const [id, steps] of requests) this.store.batches.requestReprocess([id], steps);
+    });
     for (const batchId of new Set(entries.map((e) => e.batchId))) {
-      const artefacts = entries.filter((e) => e.batchId === batchId).map((e) => e.artefactId);
-      await this.changes.record(user, 'batch.reprocess', { type: 'Batch', id: batchId }, 'UPDATED', ['batches'], { artefacts, steps: chosen });
+      const artefacts = entries.filter((e) => e.batchId === batchId).map((e) => ({ id: e.artefactId, steps: requests.get(e.artefactId) }));
+      await this.changes.record(user, 'batch.reprocess', { type: 'Batch', id: batchId }, 'UPDATED', ['batches'], { artefacts });
     }
     this.queue.wake();
     return this.store.batches.entriesOf(ids);

@@ -18,8 +18,20 @@ export class TraceService {
     return this.store.traces.byIds(ids);
   }
 
+  /**
+   * A trace's reports. What a language-model provider said about a failure (`data.providerDetail`,
+   * secrets already masked) is for the superuser only: everyone else sees the typed reason.
+   */
   reports(viewer: Viewer | null, traceId: string, args: PageArgs, filter: { level: TraceLevel | null }): Listing<StoredReport> {
-    requireViewer(viewer);
-    return this.store.traces.reports(traceId, args, filter);
+    const { user } = requireViewer(viewer);
+    const listed = this.store.traces.reports(traceId, args, filter);
+    if (user.role === 'SUPERUSER') return listed;
+    return { ...listed, page: { ...listed.page, items: listed.page.items.map(withoutProviderDetail) } };
   }
+}
+
+function withoutProviderDetail(report: StoredReport): StoredReport {
+  if (report.data === null || !('providerDetail' in report.data)) return report;
+  const { providerDetail: _hidden, ...data } = report.data;
+  return { ...report, data };
 }

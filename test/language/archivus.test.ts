@@ -76,10 +76,10 @@ describe('Archivus', () => {
     const messages = double.requests[before]?.body.messages ?? [];
     expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     const system = String(messages[0]?.content);
-    expect(system).toContain('Caption: Five speakers on a stage at the 1998 business forum');
-    expect(system).toContain('Text on banners: SCCCI Business Forum');
-    expect(system).toContain('People recognised in it: Tan Ah Kow');
-    expect(system).toContain('Catalogue categories: Business forums (Panels and talks)');
+    expect(system).toContain('<data label="Caption">\nFive speakers on a stage at the 1998 business forum');
+    expect(system).toContain('<data label="Text on banners">\nSCCCI Business Forum');
+    expect(system).toContain('<data label="People recognised in it">\nTan Ah Kow');
+    expect(system).toContain('<data label="Catalogue categories">\nBusiness forums (Panels and talks)');
     expect(system).toContain('Answer in the language the visitor writes in');
     expect(system).toContain('do not speculate');
     expect(messages[3]?.content).toBe('Who is in this photo?');
@@ -96,9 +96,9 @@ describe('Archivus', () => {
 
     expect(r.body.data?.askArchivus.answer).toBe('這是商會第一次會議的記錄。');
     const system = String(double.requests[before]?.body.messages[0]?.content);
-    expect(system).toContain('Transcription (Traditional Chinese): 總商會第一次會議');
-    expect(system).toContain('English translation: The first meeting of the Chamber');
-    expect(system).not.toContain('Caption:');
+    expect(system).toContain('<data label="Transcription (Traditional Chinese)">\n總商會第一次會議');
+    expect(system).toContain('<data label="English translation">\nThe first meeting of the Chamber');
+    expect(system).not.toContain('Caption');
   });
 
   it('refuses long or oversized histories, system turns, empty questions and anonymous visitors without calling the model', async () => {

@@ -137,7 +137,7 @@ describe('catalogue integrator', () => {
     expect(categoriesOf(blur)).toEqual([]);
     expect(store().categories.byName('Crowds')).toBeUndefined();
     expect(entry(blur)).toMatchObject({ status: 'CONFIRMED', step: 'integration', errorCode: 'LLM_INVALID_ANSWER' });
-    expect(entry(blur)?.errorMessage).toMatch(/^Could not place it automatically: no valid answer after 3 attempts/);
+    expect(entry(blur)?.errorMessage).toBe('Could not place it automatically: categorise via double: no acceptable answer after 3 attempts');
     expect(store().batches.byIds([batchId])[0]?.stage).toBe('COMPLETED');
   });
 

@@ -54,7 +54,7 @@ describe('language stages after the ONNX pipelines', () => {
     return a;
   }
 
-  const stagesWith = (llm: LlmInterface) => new LanguageStages(store.files, new ArtefactFields(store), llm);
+  const stagesWith = (llm: LlmInterface) => new LanguageStages(store.files, new ArtefactFields(store), store.stepFailures, llm);
   const current = (id: string) => new Map(store.artefacts.currentFields([id]).map((f) => [f.field, f]));
 
   it('corrects, translates, summarises and finds entities in a minutes page, keeping the OCR reading', async () => {

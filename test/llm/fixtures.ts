@@ -10,13 +10,14 @@ export type Overrides = Partial<Omit<LlmSettings, 'clients'>> & { client?: Parti
 /** One client, "double", serving every task, with short backoff so retries are quick. */
 export function settingsFor(double: OpenAiDouble, { client, ...rest }: Overrides = {}): LlmSettings {
   return {
-    clients: [{ name: 'double', baseUrl: double.baseUrl, apiKey: 'test-key', maxConcurrency: 4, timeoutMs: 5_000, ...client }],
+    clients: [{ name: 'double', baseUrl: double.baseUrl, apiKey: 'test-key', maxConcurrency: 4, chatConcurrency: 4, timeoutMs: 5_000, idleTimeoutMs: 5_000, ...client }],
     tasks: Object.fromEntries(LLM_TASKS.map((task) => [task, { client: 'double', model: MODEL }])),
     imageMaxSide: 1280,
     maxRetries: 3,
     retryBaseMs: 1,
     maxToolRounds: 3,
     maxAnswerAttempts: 3,
+    archivus: { requestsPerHour: 60, tokensPerHour: 200_000, chatsPerUser: 2 },
     ...rest,
   };
 }

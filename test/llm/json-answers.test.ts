@@ -67,10 +67,14 @@ describe('LlmInterface.completeJson', () => {
 
     const call = llm.completeJson('categorise', llm.conversation().user('Categorise.'), Category, { tracer });
 
-    await expect(call).rejects.toMatchObject({ code: 'LLM_INVALID_ANSWER', details: { attempts: 3 } });
-    await expect(call).rejects.toThrow(/category: Too small/);
+    await expect(call).rejects.toMatchObject({
+      code: 'LLM_INVALID_ANSWER',
+      message: 'categorise via double: no acceptable answer after 3 attempts',
+      details: { attempts: 3, task: 'categorise', client: 'double' },
+    });
     expect(double.requests).toHaveLength(3);
-    expect(reports.at(-1)).toMatchObject({ level: 'error', data: { outcome: 'LLM_INVALID_ANSWER' } });
+    // The problem and the model's words are for the trace, not for the caller.
+    expect(reports.at(-1)).toMatchObject({ level: 'error', data: { outcome: 'LLM_INVALID_ANSWER', providerDetail: expect.stringMatching(/category: Too small/) } });
   });
 });
 

@@ -52,10 +52,10 @@ describe('retries through the SDK against the double', () => {
 
     const call = llm.complete('caption', llm.conversation().user('x'), { tracer });
 
-    await expect(call).rejects.toMatchObject({ code: 'LLM_FAILED', details: { status: 400 } });
-    await expect(call).rejects.toThrow(/model does not support images/);
+    await expect(call).rejects.toMatchObject({ code: 'LLM_FAILED', message: 'caption via double failed (HTTP 400)', details: { status: 400, task: 'caption' } });
     expect(double.requests).toHaveLength(1);
-    expect(reports.at(-1)?.data).toMatchObject({ retries: 0, outcome: 'LLM_FAILED' });
+    // The provider's own words reach the trace only.
+    expect(reports.at(-1)?.data).toMatchObject({ retries: 0, outcome: 'LLM_FAILED', providerDetail: expect.stringContaining('model does not support images') });
   });
 
   it('retries a request that runs past the client timeout', async () => {
@@ -75,7 +75,7 @@ describe('retries through the SDK against the double', () => {
 
     const call = llm.complete('translation', llm.conversation().user('x'), { tracer });
 
-    await expect(call).rejects.toMatchObject({ code: 'LLM_FAILED', message: 'double did not answer within 150 ms' });
+    await expect(call).rejects.toMatchObject({ code: 'LLM_TIMEOUT', message: 'translation via double: no complete reply within 150 ms' });
     expect(double.requests).toHaveLength(2);
   });
 

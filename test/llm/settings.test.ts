@@ -24,6 +24,7 @@ describe('parseLlmEnv', () => {
       retryBaseMs: 500,
       maxToolRounds: 5,
       maxAnswerAttempts: 3,
+      archivus: { requestsPerHour: 60, tokensPerHour: 200_000, chatsPerUser: 2 },
     });
   });
 
@@ -44,9 +45,9 @@ describe('parseLlmEnv', () => {
       LLM_MAX_RETRIES: '5',
     });
     expect(settings.clients).toEqual([
-      { name: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', maxConcurrency: 4, timeoutMs: 60_000 },
-      { name: 'qwen', baseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', apiKey: 'sk-qwen', maxConcurrency: 2, timeoutMs: 90_000 },
-      { name: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, maxConcurrency: 4, timeoutMs: 60_000 },
+      { name: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', maxConcurrency: 4, chatConcurrency: 4, timeoutMs: 60_000, idleTimeoutMs: 30_000 },
+      { name: 'qwen', baseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', apiKey: 'sk-qwen', maxConcurrency: 2, chatConcurrency: 4, timeoutMs: 90_000, idleTimeoutMs: 30_000 },
+      { name: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, maxConcurrency: 4, chatConcurrency: 4, timeoutMs: 60_000, idleTimeoutMs: 30_000 },
     ]);
     expect(settings.tasks).toEqual({
       ocr_correction: { client: 'qwen', model: 'qwen-vl-plus' },
@@ -67,6 +68,29 @@ describe('parseLlmEnv', () => {
     expect(bad.problems).toEqual([
       'LLM_QWEN_BASE_URL: expected an http(s) URL such as https://api.openai.com/v1 (got "dashscope.aliyuncs.com")',
     ]);
+  });
+
+  it('refuses a base URL without the API path (the SDK appends /chat/completions to it)', () => {
+    const bare = problemsOf({ LLM_CLIENTS: 'ollama', LLM_OLLAMA_BASE_URL: 'http://127.0.0.1:11434/' });
+    expect(bare.problems).toEqual([
+      'LLM_OLLAMA_BASE_URL: expected the API path too, usually ending in /v1 (e.g. http://127.0.0.1:11434/v1) (got "http://127.0.0.1:11434/")',
+    ]);
+  });
+
+  it('reads the deadlines, the chat pool and the Archivus limits, and names bad ones', () => {
+    const settings = parsed({
+      LLM_CLIENTS: 'local',
+      LLM_LOCAL_BASE_URL: 'http://127.0.0.1:8000/v1',
+      LLM_LOCAL_IDLE_TIMEOUT_MS: '2500',
+      LLM_LOCAL_CHAT_CONCURRENCY: '1',
+      ARCHIVUS_REQUESTS_PER_HOUR: '10',
+      ARCHIVUS_TOKENS_PER_HOUR: '5000',
+      ARCHIVUS_CHATS_PER_USER: '1',
+    });
+    expect(settings.clients[0]).toMatchObject({ idleTimeoutMs: 2500, chatConcurrency: 1, timeoutMs: 60_000 });
+    expect(settings.archivus).toEqual({ requestsPerHour: 10, tokensPerHour: 5000, chatsPerUser: 1 });
+    const { variables } = problemsOf({ LLM_CLIENTS: 'local', LLM_LOCAL_BASE_URL: 'http://127.0.0.1:8000/v1', LLM_LOCAL_IDLE_TIMEOUT_MS: '5', ARCHIVUS_CHATS_PER_USER: '0' });
+    expect(variables).toEqual(['LLM_LOCAL_IDLE_TIMEOUT_MS', 'ARCHIVUS_CHATS_PER_USER']);
   });
 
   it('names a task route with an unknown client, a missing model, or an unknown task', () => {

@@ -37,18 +37,19 @@ describe('language stages', () => {
     expect(fixed.status === 'answered' && fixed.value).toEqual({ text: '總商會第一次會議', corrected: true });
     expect(unchanged.status === 'answered' && unchanged.value).toEqual({ text: '總商會第一次會議', corrected: false });
     const content = double.requests[0]?.body.messages[1]?.content as ChatCompletionContentPart[];
-    expect(content[0]).toEqual({ type: 'text', text: 'Transcription to correct:\n總商曾第一次會義' });
+    expect(content[0]).toEqual({ type: 'text', text: 'Transcription to correct:\n<data label="transcription">\n總商曾第一次會義\n</data>' });
     expect(content[1]?.type === 'image_url' && content[1].image_url.url).toMatch(/^data:image\/jpeg;base64,/);
   });
 
-  it('translateToEnglish and summarise return the cleaned reply; an empty reply is LLM_INVALID_ANSWER', async () => {
+  it('translateToEnglish and summarise return the cleaned reply; an empty reply, every time, is LLM_INVALID_ANSWER', async () => {
     const { double, llm, tracer } = ctx;
-    double.enqueue(reply.text('  The first meeting of the Chamber.\n'), reply.text('The Chamber met.'), reply.text('   '));
+    double.enqueue(reply.text('  The first meeting of the Chamber.\n'), reply.text('The Chamber met.'), reply.text('   '), reply.empty(), reply.text(' '));
 
     expect(await translateToEnglish(llm, '總商會第一次會議', { tracer })).toMatchObject({ value: 'The first meeting of the Chamber.' });
     expect(await summarise(llm, 'The first meeting of the Chamber.', { tracer })).toMatchObject({ value: 'The Chamber met.' });
     await expect(summarise(llm, 'x', { tracer })).rejects.toMatchObject({ code: 'LLM_INVALID_ANSWER' });
-    expect(lastUserText(0)).toBe('總商會第一次會議');
+    expect(double.requests).toHaveLength(5);
+    expect(lastUserText(0)).toBe('<data label="text to translate">\n總商會第一次會議\n</data>');
   });
 
   it('extractEntities keeps only entities found in the text, once each', async () => {
@@ -83,7 +84,7 @@ describe('language stages', () => {
 
     expect(outcome.status === 'answered' && outcome.value).toBe('Five panellists seated on a stage at a 2023 business forum.');
     const content = double.requests[0]?.body.messages[1]?.content as ChatCompletionContentPart[];
-    expect(content[0]?.type === 'text' && content[0].text).toContain('"people sitting on a stage"');
+    expect(content[0]?.type === 'text' && content[0].text).toContain('<data label="draft caption">\npeople sitting on a stage\n</data>');
     expect(content[1]?.type === 'image_url' && content[1].image_url.url).toMatch(/^data:image\/png;base64,/);
 
     const unconfigured = new LlmInterface({ ...settingsFor(double), tasks: {} });
@@ -118,7 +119,7 @@ describe('language stages', () => {
     expect(lastUserText(2)).toContain('name: a category with this name exists');
   });
 
-  it('askArchivus streams a reply with the facts as "label: value" lines and only recent history', async () => {
+  it('askArchivus streams a reply with the facts in labelled data blocks and only recent history', async () => {
     const { double, llm, tracer } = ctx;
     double.enqueue(reply.text('It records the first meeting of the Chamber.'));
     const history = Array.from({ length: 30 }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `turn ${i}` }));
@@ -138,7 +139,7 @@ describe('language stages', () => {
     expect(messages[1]).toEqual({ role: 'user', content: 'turn 10' });
     expect(messages.at(-1)).toEqual({ role: 'user', content: 'What is this?' });
     const system = String(messages[0]?.content);
-    expect(system).toContain('Summary: The first meeting.');
+    expect(system).toContain('<data label="Summary">\nThe first meeting.\n</data>');
     expect(system).not.toContain('English');
     expect(archivusPrompt({ kind: 'HF', name: 'x', facts: {} })).toContain('Nothing more is recorded about it.');
   });

@@ -14,7 +14,19 @@ export interface ScriptedUsage {
 }
 
 export type ScriptedReply =
-  | { kind: 'text'; content: string; delayMs?: number; usage?: ScriptedUsage }
+  | {
+      kind: 'text';
+      content: string;
+      /** Nothing at all (not even headers) for this long. */
+      delayMs?: number;
+      /** Headers at once, then silence for this long before the body (or the first chunk of a stream). */
+      stallAfterHeadersMs?: number;
+      /** A stream that stops for `ms` after its first `tokens` tokens, then goes on. */
+      stallMidStream?: { tokens: number; ms: number };
+      /** OpenAI's `refusal` instead of content. */
+      refusal?: string;
+      usage?: ScriptedUsage;
+    }
   | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: string }>; usage?: ScriptedUsage }
   | { kind: 'error'; status: number; message: string; headers?: Record<string, string> };
 
@@ -24,6 +36,16 @@ export const reply = {
   json: (value: unknown): ScriptedReply => ({ kind: 'text', content: JSON.stringify(value) }),
   /** An answer that arrives only after `delayMs`, to run past a client's timeout. */
   slow: (delayMs: number, content: string): ScriptedReply => ({ kind: 'text', content, delayMs }),
+  /** Status and headers at once, then nothing for `ms`: the reply has started but stalls. */
+  stallAfterHeaders: (ms: number, content: string): ScriptedReply => ({ kind: 'text', content, stallAfterHeadersMs: ms }),
+  /** A streamed answer that stops for `ms` after `tokens` tokens. */
+  stallMidStream: (tokens: number, ms: number, content: string): ScriptedReply => ({ kind: 'text', content, stallMidStream: { tokens, ms } }),
+  /** A reply with no text. */
+  empty: (): ScriptedReply => ({ kind: 'text', content: '' }),
+  /** A refusal, as OpenAI sends one: `refusal` set, no content. */
+  refusal: (text = "I'm sorry, but I can't help with that."): ScriptedReply => ({ kind: 'text', content: '', refusal: text }),
+  /** Any error status with the provider's message (which may echo what it was sent). */
+  error: (status: number, message: string): ScriptedReply => ({ kind: 'error', status, message }),
   /** One assistant message calling a tool; a string is sent as the raw arguments (to script bad JSON). */
   toolCall: (name: string, args: unknown): ScriptedReply => reply.toolCalls([name, args]),
   toolCalls: (...calls: Array<[name: string, args: unknown]>): ScriptedReply => ({
@@ -52,6 +74,8 @@ export interface OpenAiDouble {
   readonly requests: readonly RecordedRequest[];
   /** The most requests that were ever open at the same time. */
   readonly maxInFlight: number;
+  /** Requests open now (a client that gives up closes its request). */
+  readonly inFlight: number;
   enqueue(...replies: ScriptedReply[]): void;
   close(): Promise<void>;
 }
@@ -96,6 +120,14 @@ export async function startOpenAiDouble(): Promise<OpenAiDouble> {
     respond(res, body, next);
   }
 
+  /** Runs `then` after `ms`, unless the client hangs up first. */
+  function later(res: ServerResponse, ms: number, then: () => void): void {
+    const timer = setTimeout(() => {
+      if (!res.destroyed) then();
+    }, ms);
+    res.on('close', () => clearTimeout(timer));
+  }
+
   function respond(res: ServerResponse, body: ChatCompletionCreateParams, next: Exclude<ScriptedReply, { kind: 'error' }>): void {
     if (res.destroyed) return;
     const id = `chatcmpl-${++sequence}`;
@@ -106,39 +138,54 @@ export async function startOpenAiDouble(): Promise<OpenAiDouble> {
       next.kind === 'tool_calls'
         ? next.calls.map((call, i) => ({ id: `call_${sequence}_${i}`, type: 'function', function: call }))
         : undefined;
-    const content = next.kind === 'text' ? next.content : null;
+    const refusal = next.kind === 'text' ? (next.refusal ?? null) : null;
+    const content = next.kind === 'text' && refusal === null ? next.content : null;
     const finishReason = next.kind === 'tool_calls' ? 'tool_calls' : 'stop';
+    const stallAfterHeadersMs = next.kind === 'text' ? (next.stallAfterHeadersMs ?? 0) : 0;
 
     if (body.stream === true) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
       const event = (choices: unknown[], extra: Record<string, unknown> = {}): void => {
         res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...extra })}\n\n`);
       };
-      event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
       // Word by word, keeping the spaces, so the concatenated tokens equal the content.
-      for (const token of (content ?? '').match(/\s*\S+/g) ?? []) {
-        event([{ index: 0, delta: { content: token }, finish_reason: null }]);
-      }
-      if (toolCalls !== undefined) {
-        event([{ index: 0, delta: { tool_calls: toolCalls.map((call, index) => ({ index, ...call })) }, finish_reason: null }]);
-      }
-      event([{ index: 0, delta: {}, finish_reason: finishReason }]);
-      if (body.stream_options?.include_usage === true) event([], { usage });
-      res.end('data: [DONE]\n\n');
+      const tokens = (content ?? '').match(/\s*\S+/g) ?? [];
+      const stall = next.kind === 'text' ? next.stallMidStream : undefined;
+      const rest = (from: number): void => {
+        for (let i = from; i < tokens.length; i++) {
+          if (stall !== undefined && i === stall.tokens && from < stall.tokens) return later(res, stall.ms, () => rest(i));
+          event([{ index: 0, delta: { content: tokens[i] }, finish_reason: null }]);
+        }
+        if (refusal !== null) event([{ index: 0, delta: { refusal }, finish_reason: null }]);
+        if (toolCalls !== undefined) {
+          event([{ index: 0, delta: { tool_calls: toolCalls.map((call, index) => ({ index, ...call })) }, finish_reason: null }]);
+        }
+        event([{ index: 0, delta: {}, finish_reason: finishReason }]);
+        if (body.stream_options?.include_usage === true) event([], { usage });
+        res.end('data: [DONE]\n\n');
+      };
+      later(res, stallAfterHeadersMs, () => {
+        event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+        rest(0);
+      });
       return;
     }
 
-    const message = { role: 'assistant', content, refusal: null, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
+    const message = { role: 'assistant', content, refusal, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        id,
-        object: 'chat.completion',
-        created,
-        model: body.model,
-        choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
-        usage,
-      }),
+    res.flushHeaders();
+    later(res, stallAfterHeadersMs, () =>
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
+          usage,
+        }),
+      ),
     );
   }
 
@@ -155,6 +202,9 @@ export async function startOpenAiDouble(): Promise<OpenAiDouble> {
     requests,
     get maxInFlight() {
       return maxInFlight;
+    },
+    get inFlight() {
+      return inFlight;
     },
     enqueue: (...replies) => void queue.push(...replies),
     close: () =>

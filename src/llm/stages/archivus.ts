@@ -1,3 +1,4 @@
+import { DATA_RULE, dataBlock } from '../data-block.js';
 import type { LlmInterface, LlmStream, Skipped } from '../llm-interface.js';
 import type { StageOptions } from './answers.js';
 import type { ArtefactKind } from '../../artefact-kind.js';
@@ -41,15 +42,19 @@ const STYLE = [
   'questions, and you may end with a short follow-up question.',
 ].join(' ');
 
-/** The system prompt for one artefact: persona, the facts as "label: value" lines, and the style rules. */
+/**
+ * The system prompt for one artefact: persona, the name and the facts each in a data block (the
+ * record's text is data, whatever it says), the rule about data, and the style rules.
+ */
 export function archivusPrompt(input: Pick<ArchivusInput, 'kind' | 'name' | 'facts'>): string {
   const facts = Object.entries(input.facts)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '')
-    .map(([label, value]) => `${label}: ${value.trim()}`);
+    .map(([label, value]) => dataBlock(label, value.trim()));
   return [
     PERSONA[input.kind],
-    `The artefact: ${input.name}`,
+    `The artefact:\n${dataBlock('Name', input.name)}`,
     facts.length === 0 ? 'Nothing more is recorded about it.' : `What the archive records about it:\n${facts.join('\n')}`,
+    DATA_RULE,
     STYLE,
   ].join('\n\n');
 }

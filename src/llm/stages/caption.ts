@@ -1,5 +1,6 @@
+import { DATA_RULE, dataBlock } from '../data-block.js';
 import type { LlmInterface, LlmOutcome } from '../llm-interface.js';
-import { mapAnswer, replyText, type StageOptions } from './answers.js';
+import { rules, textAnswer, type StageOptions } from './answers.js';
 
 export interface CaptionInput {
   /** The photo (bytes or path). */
@@ -13,6 +14,7 @@ const SYSTEM = [
   'Write one or two factual sentences: the kind of event, the setting, how many people and what they do,',
   'and any legible banner text. Do not guess names, identities, gender or ethnicity.',
   'Reply with only the caption.',
+  DATA_RULE,
 ].join(' ');
 
 /** A caption for an event photo from a vision model, improving the local captioner's draft when given. */
@@ -22,7 +24,7 @@ export async function captionPhoto(llm: LlmInterface, input: CaptionInput, optio
   const request =
     input.draft === undefined || input.draft.trim() === ''
       ? 'Caption this photo.'
-      : `An automatic captioner wrote: "${input.draft.trim()}". Write a better, slightly more precise caption for this photo.`;
+      : `An automatic captioner wrote:\n${dataBlock('draft caption', input.draft.trim())}\nWrite a better, slightly more precise caption for this photo.`;
   const conversation = await llm.conversation().system(SYSTEM).userWithImages(request, [input.image]);
-  return mapAnswer(await llm.complete('caption', conversation, options), replyText);
+  return llm.answer('caption', conversation, textAnswer(rules.english(), rules.atMost(1000, 'one or two sentences')), options);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATA_RULE, dataBlock } from '../data-block.js';
 import type { LlmInterface, LlmOutcome } from '../llm-interface.js';
 import type { StageOptions } from './answers.js';
 
@@ -47,6 +48,7 @@ const SYSTEM = [
   '(c) propose a new category, only if the photo is clearly different from every existing category and',
   'the new category is likely to attract more photos.',
   'Always give a brief, specific reason.',
+  DATA_RULE,
 ].join(' ');
 
 /**
@@ -81,6 +83,6 @@ export async function categorise(
     `Caption: ${artefact.caption ?? '(none)'}`,
     ...(artefact.additionalInfo ? [`Additional information: ${artefact.additionalInfo}`] : []),
   ].join('\n');
-  const conversation = llm.conversation().system(SYSTEM).user(`Existing categories:\n${list}\n\nThe photo:\n${photo}`);
+  const conversation = llm.conversation().system(SYSTEM).user(`Existing categories:\n${dataBlock('categories', list)}\n\nThe photo:\n${dataBlock('photo', photo)}`);
   return llm.completeJson('categorise', conversation, Decision, options);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATA_RULE, dataBlock } from '../data-block.js';
 import type { LlmInterface, LlmOutcome } from '../llm-interface.js';
 import { mapAnswer, type StageOptions } from './answers.js';
 
@@ -17,6 +18,7 @@ const Answer = z.object({
 const SYSTEM = [
   'You find named entities in text (English or Traditional Chinese) from a historical archive: people, organisations, locations,',
   'dates and events. Give each entity exactly as it is written in the text, once.',
+  DATA_RULE,
 ].join(' ');
 
 /**
@@ -24,7 +26,7 @@ const SYSTEM = [
  * the catalogue only records what the document itself says.
  */
 export async function extractEntities(llm: LlmInterface, text: string, options: StageOptions): Promise<LlmOutcome<Entity[]>> {
-  const conversation = llm.conversation().system(SYSTEM).user(text);
+  const conversation = llm.conversation().system(SYSTEM).user(dataBlock('text', text));
   const outcome = await llm.completeJson('entities', conversation, Answer, options);
   const haystack = text.toLowerCase();
   return mapAnswer(outcome, ({ entities }) => {

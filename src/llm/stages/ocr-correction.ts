@@ -1,5 +1,6 @@
+import { DATA_RULE, dataBlock } from '../data-block.js';
 import type { LlmInterface, LlmOutcome } from '../llm-interface.js';
-import { mapAnswer, replyText, type StageOptions } from './answers.js';
+import { mapAnswer, rules, textAnswer, type StageOptions } from './answers.js';
 
 export interface OcrCorrectionInput {
   /** The page image (bytes or path). */
@@ -23,6 +24,7 @@ const SYSTEM = [
   'Fix characters that are wrong, missing or extra so the text matches the image and reads sensibly.',
   'Keep Traditional characters, the wording of the original and one line per column in the same order.',
   'Reply with only the corrected text: no explanations, no translation, no punctuation that is not on the page.',
+  DATA_RULE,
 ].join(' ');
 
 /** Corrects the OCR of a minutes page with a vision model, against the page image. */
@@ -35,12 +37,11 @@ export async function correctOcr(llm: LlmInterface, input: OcrCorrectionInput, o
     .map((u) => `line ${u.line + 1}, character ${u.position + 1}: read "${u.char}", could be ${u.alternatives.map((a) => `"${a}"`).join(' or ')}`);
   const request =
     hints.length === 0
-      ? `Transcription to correct:\n${input.text}`
-      : `Transcription to correct:\n${input.text}\n\nThe OCR was unsure of these characters (other readings it considered):\n${hints.join('\n')}`;
+      ? `Transcription to correct:\n${dataBlock('transcription', input.text)}`
+      : `Transcription to correct:\n${dataBlock('transcription', input.text)}\n\nThe OCR was unsure of these characters (other readings it considered):\n${hints.join('\n')}`;
   await conversation.userWithImages(request, [input.image]);
-  const outcome = await llm.complete('ocr_correction', conversation, options);
-  return mapAnswer(outcome, (reply) => {
-    const text = replyText(reply);
-    return { text, corrected: text !== input.text.trim() };
-  });
+  // A correction is Chinese and about as long as what it corrects: a refusal or a commentary is not one.
+  const check = textAnswer(rules.chinese(), rules.hanLike(input.text, 0.5, 1.5));
+  const outcome = await llm.answer('ocr_correction', conversation, check, options);
+  return mapAnswer(outcome, (text) => ({ text, corrected: text !== input.text.trim() }));
 }
