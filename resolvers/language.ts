@@ -36,10 +36,15 @@ async function abortOnClose(ctx: SubscriptionContext, controller: AbortControlle
   controller.abort();
 }
 
-/** The batch's progress events, ending after the closing one (which unsubscribes from the topic). */
+/**
+ * The batch's progress events, ending after the closing one. Stepped by hand: leaving a for-await
+ * early would destroy mercurius's event queue with an AbortError, which it logs at error level;
+ * mercurius ends the queue itself once the subscription completes.
+ */
 async function* untilFinished(events: AsyncIterable<unknown>): AsyncGenerator<{ integrationProgress: IntegrationProgress }> {
-  for await (const event of events) {
-    const payload = event as { integrationProgress: IntegrationProgress };
+  const iterator = events[Symbol.asyncIterator]();
+  for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+    const payload = next.value as { integrationProgress: IntegrationProgress };
     yield payload;
     if (payload.integrationProgress.finished) return;
   }

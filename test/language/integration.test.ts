@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { reply, type OpenAiDouble } from '../support/openai-double.js';
 import { codeOf, SUPERUSER, type TestServer } from '../support/server.js';
@@ -65,6 +65,7 @@ describe('catalogue integrator', () => {
       }),
     );
     const before = double.requests.length;
+    const errors = vi.spyOn(s.app.log, 'error');
     const sub = subscribe<Progress>(s, archivist, PROGRESS, { id: gid.batch(batchId) });
     try {
       await settle();
@@ -86,6 +87,10 @@ describe('catalogue integrator', () => {
     } finally {
       await sub.dispose();
     }
+    // A subscription that ended as it should is no error (it used to log an AbortError).
+    await settle();
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
 
     // Three questions: none about the minutes page; the third photo saw the category the second made.
     expect(double.requests.length - before).toBe(3);
