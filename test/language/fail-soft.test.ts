@@ -130,6 +130,22 @@ describe('language steps fail soft and can be redone one by one', { timeout: 240
     expect(double.requests.slice(before).map((_, i) => taskOf(before + i))).toEqual(['model-summary']);
   });
 
+  it('cancelling the batch aborts the request to the model in flight, and records no failure', async () => {
+    const seeded = await seedBatch(s.core.store, [{ kind: 'MM', status: 'PROCESSED', fields: { ocrTranscription: OCR, transcription: OCR } }]);
+    const artefactId = gid.artefact(seeded.artefactIds[0] as string);
+    double.enqueue(reply.stallAfterHeaders(50_000, CORRECTED));
+
+    await s.gql(REPROCESS, { ids: [artefactId], steps: ['OCR_CORRECTION'] }, token);
+    await until(async () => double.inFlight === 1);
+    await s.gql('mutation($id: ID!) { cancelBatch(batchId: $id) { stage } }', { id: gid.batch(seeded.batchId) }, token);
+
+    await until(async () => double.inFlight === 0, 10_000);
+    await s.core.jobs.queue.whenIdle();
+    const after = await state(artefactId, gid.batch(seeded.batchId));
+    expect(after.node.batchEntry).toMatchObject({ status: 'PROCESSED', warning: null });
+    expect(after.node.transcription?.value).toBe(OCR);
+  });
+
   it('fails soft on an empty answer and on a refusal too, keeping the OCR text as the transcription', async () => {
     const seeded = await seedBatch(s.core.store, [{ kind: 'MM', status: 'PROCESSED', fields: { ocrTranscription: OCR, transcription: OCR } }]);
     const artefactId = gid.artefact(seeded.artefactIds[0] as string);
