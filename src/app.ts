@@ -84,8 +84,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const services = {
     audit,
     reads: new CatalogueReads(store, cache),
-    auth: new AuthService(store, audit, mailer, config, log),
-    users: new UserService(store, audit, mailer, config, log),
+    auth: new AuthService(store, audit, mailer, config, log, events),
+    users: new UserService(store, audit, mailer, config, log, events),
     artefacts: new ArtefactService(store, fields, changes),
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),

@@ -61,6 +61,7 @@ const envSchema = z.object({
   GRAPHIQL_ENABLED: bool(true),
   GRAPHQL_MAX_DEPTH: int(12, 2, 100),
   GRAPHQL_MAX_COMPLEXITY: int(100_000, 10, 100_000_000),
+  GRAPHQL_MAX_EXPENSIVE_FIELDS: int(5, 1, 1000),
 
   WORKERS: int(availableParallelism(), 1, 64),
 
@@ -82,7 +83,7 @@ export type Config = Readonly<{
   signIn: { maxFailures: number; lockoutMs: number; ratePerMinute: number; alerts: boolean };
   smtp: { url: string; from: string } | undefined;
   cache: { enabled: boolean; ttlSeconds: number };
-  graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number };
+  graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number; maxExpensiveFields: number };
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
   /** A file nothing refers to is deleted once its bytes were stored at least this long ago (uploads in flight are safe). */
   fileRetentionMs: number;
@@ -135,7 +136,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     smtp: e.SMTP_URL === undefined ? undefined : { url: e.SMTP_URL, from: e.SMTP_FROM },
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
-    graphql: { graphiql: e.GRAPHIQL_ENABLED, maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
+    graphql: {
+      graphiql: e.GRAPHIQL_ENABLED,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      maxExpensiveFields: e.GRAPHQL_MAX_EXPENSIVE_FIELDS,
+    },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
     fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
     workers: e.WORKERS,

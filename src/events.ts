@@ -50,7 +50,14 @@ export const TOPICS = {
   batchProgress: (batchId: string): string => `BATCH_PROGRESS_${batchId}`,
   /** One topic per batch, so a subscriber hears only the run it watches. */
   integrationProgress: (batchId: string): string => `INTEGRATION_PROGRESS_${batchId}`,
+  /** Not a GraphQL subscription: tells the WebSocket edge to check the user's open sockets again. */
+  sessionsRevoked: 'SESSIONS_REVOKED',
 } as const;
+
+/** Some or all of a user's sessions ended early (sign-out, revocation, role change, password, deletion). */
+export interface SessionsRevoked {
+  userId: string;
+}
 
 /**
  * The event bus behind GraphQL subscriptions, and the only place that publishes on it: in-process
@@ -70,6 +77,17 @@ export class Events {
 
   integrationProgress(progress: IntegrationProgress): void {
     this.emitter.emit({ topic: TOPICS.integrationProgress(progress.batchId), payload: { integrationProgress: progress } });
+  }
+
+  sessionsRevoked(revoked: SessionsRevoked): void {
+    this.emitter.emit({ topic: TOPICS.sessionsRevoked, payload: revoked });
+  }
+
+  onSessionsRevoked(listener: (revoked: SessionsRevoked) => void): void {
+    this.emitter.on(TOPICS.sessionsRevoked, (message, done) => {
+      listener(message.payload as SessionsRevoked);
+      done();
+    });
   }
 
   close(): Promise<void> {

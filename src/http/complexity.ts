@@ -1,4 +1,5 @@
-import { getNullableType, isListType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getNullableType, isListType, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { AppError } from '../errors.js';
 
@@ -22,25 +23,60 @@ const pagedEstimator: ComplexityEstimator = ({ args, childComplexity, field, typ
   return undefined;
 };
 
-/** Refuses an operation whose estimated cost passes `maximum` (BAD_USER_INPUT, before it runs). */
-export function checkComplexity(
+/** What one operation would cost: its estimated cost, and how many `@expensive` fields it holds. */
+export interface OperationCost {
+  cost: number;
+  expensiveFields: number;
+}
+
+export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown>,
-  maximum: number,
   operationName?: string,
-): void {
+): OperationCost {
+  let expensiveFields = 0;
+  // Counts as the cost analysis walks the operation (aliases and fragments included), then lets
+  // the next estimator price the field.
+  const countExpensive: ComplexityEstimator = ({ field }) => {
+    if (getDirective(schema, field as GraphQLField<unknown, unknown>, 'expensive') !== undefined) expensiveFields += 1;
+    return undefined;
+  };
   const cost = getComplexity({
     schema,
     query: document,
     variables,
     operationName,
-    estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    estimators: [countExpensive, pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
   });
-  if (cost > maximum) {
-    throw new AppError('BAD_USER_INPUT', `The query is too complex: its cost ${cost} passes the limit of ${maximum}. Ask for fewer items or fields.`, {
-      cost,
-      limit: maximum,
-    });
+  return { cost, expensiveFields };
+}
+
+/**
+ * Refuses (BAD_USER_INPUT, before it runs) an operation whose estimated cost passes `maxComplexity`
+ * or that holds more than `maxExpensiveFields` fields marked `@expensive` (language-model calls,
+ * uploads, processing starts: 200 aliases of one would otherwise do the work 200 times).
+ */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  limits: { maxComplexity: number; maxExpensiveFields: number },
+  operationName?: string,
+): void {
+  const { cost, expensiveFields } = operationCost(schema, document, variables, operationName);
+  if (cost > limits.maxComplexity) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `The query is too complex: its cost ${cost} passes the limit of ${limits.maxComplexity}. Ask for fewer items or fields.`,
+      { cost, limit: limits.maxComplexity },
+    );
+  }
+  if (expensiveFields > limits.maxExpensiveFields) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `The operation asks for ${expensiveFields} expensive fields (language-model calls, uploads, processing starts); the limit is ${limits.maxExpensiveFields}. Send them in separate operations.`,
+      { expensiveFields, limit: limits.maxExpensiveFields },
+    );
   }
 }

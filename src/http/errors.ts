@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 
 type FormattedError = ReturnType<GraphQLError['toJSON']>;
 
@@ -38,9 +38,49 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
 }
 
 /**
- * GraphQL-over-HTTP status codes: 200 once execution ran. A request that could not run at all
- * (syntax, validation, depth) is 400 for `application/graphql-response+json` clients, and 200 for
- * legacy `application/json` ones, as the spec asks; a mutation over GET is 405 for both.
+ * An error as a client may see it (code, no internal details), for the one path that bypasses
+ * the error formatter: a subscription that fails over WebSocket.
+ */
+export function clientError(error: unknown, log: FastifyBaseLogger): GraphQLError {
+  const graphqlError =
+    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined });
+  const { message, extensions } = formatError(graphqlError, log);
+  return new GraphQLError(message, { extensions });
+}
+
+/** The HTTP request is not a GraphQL request (its media type, body or parameters): 4xx for every client. */
+export class RequestRefused extends AppError {
+  constructor(
+    readonly statusCode: 400 | 415,
+    message: string,
+  ) {
+    super('BAD_USER_INPUT', message);
+  }
+}
+
+const statusOf = (error: GraphQLError): number | undefined => {
+  const status = (error.originalError as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+};
+
+/**
+ * A well-formed request whose GraphQL document (or variables) cannot run: a syntax or validation
+ * error, a bad variable value, or a depth or cost limit. mercurius wraps the first three in one
+ * error holding graphql-js's errors; a malformed body or parameter is wrapped with others.
+ */
+function isDocumentProblem(error: GraphQLError): boolean {
+  const original = error.originalError;
+  if (original == null) return true;
+  const inner = (original as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) return inner.every((e) => e instanceof GraphQLError);
+  return isAppError(original) && statusOf(error) === undefined;
+}
+
+/**
+ * GraphQL-over-HTTP status codes. 200 once execution ran. A request that could not run has no
+ * `data` entry; a malformed HTTP request is 4xx (400, 405 for a mutation over GET, 415) for every
+ * client; a document that cannot run is 400 for `application/graphql-response+json` clients and
+ * 200 for legacy `application/json` ones, as the spec asks.
  */
 export function errorFormatter(
   execution: ExecutionResult & { statusCode?: number },
@@ -49,14 +89,13 @@ export function errorFormatter(
 ): { statusCode: number; response: ExecutionResult } {
   const raw = execution.errors ?? [];
   const errors = raw.flatMap((e) => unwrap(e)).map((e) => formatError(e, log));
-  const requestStatus = raw
-    .map((e) => (e.originalError as { statusCode?: unknown } | undefined)?.statusCode)
-    .find((s): s is number => typeof s === 'number' && s >= 400 && s < 500);
-  let statusCode = 200;
-  if (execution.data == null && requestStatus !== undefined) {
-    // 405 (a mutation over GET) holds for both media types.
-    statusCode = wantsGraphqlResponse || requestStatus === 405 ? requestStatus : 200;
-  }
   // Formatted errors are plain JSON objects; mercurius serialises them as they are.
-  return { statusCode, response: { data: execution.data ?? null, errors } as unknown as ExecutionResult };
+  const formatted = errors as unknown as ExecutionResult['errors'];
+  // graphql-js answers with a data entry once execution starts (null when a root field failed).
+  if (execution.data !== undefined) return { statusCode: 200, response: { data: execution.data, errors: formatted } };
+  let statusCode: number;
+  if (errors.some((e) => e.extensions?.code === 'INTERNAL')) statusCode = 500;
+  else if (raw.every(isDocumentProblem)) statusCode = wantsGraphqlResponse ? 400 : 200;
+  else statusCode = raw.map(statusOf).find((s) => s !== undefined && s >= 400 && s < 500) ?? 400;
+  return { statusCode, response: { errors: formatted } };
 }

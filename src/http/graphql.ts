@@ -1,15 +1,20 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError, validate } from 'graphql';
 import { processRequest } from 'graphql-upload-minimal';
 import mercurius from 'mercurius';
+import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Services } from '../app.js';
 import type { Context } from '../../resolvers/context.js';
-import { checkComplexity } from './complexity.js';
-import { checkDepth } from './depth.js';
 import { errorFormatter } from './errors.js';
+import { checkLimits } from './limits.js';
+import { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, LiveSockets, type LiveSocket } from './live-sockets.js';
 import { createLoaders } from './loaders.js';
+import { checkNotJson, checkPost } from './request-body.js';
 import { buildSchema } from './schema.js';
+import { gateSubscriptions, operationDocument } from './subscription-gate.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -28,6 +33,27 @@ function initToken(payload: unknown): string | undefined {
   return raw.replace(/^Bearer\s+/i, '');
 }
 
+/** A subscription's context: the request's, plus the socket it runs on. */
+type SocketContext = Context & { socket: LiveSocket };
+
+/**
+ * mercurius calls onConnect as a method of its connection: this is the part of it used here, the
+ * socket (to close it with a graphql-ws code) and the upgrade request (for a browser's cookie).
+ */
+interface WsConnection {
+  socket: LiveSocket;
+  context: { request: FastifyRequest };
+}
+
+/**
+ * A browser's cookie session authenticates a WebSocket only from this server's own pages: the
+ * cookie rides along with any page's WebSocket, so another origin's is refused.
+ */
+const cookieViewer = (request: FastifyRequest): Viewer | null =>
+  request.viewer !== null && request.headers.origin !== undefined && URL.canParse(request.headers.origin) && new URL(request.headers.origin).host === request.host
+    ? request.viewer
+    : null;
+
 /** The GraphQL endpoint at /graphql: HTTP (GET and POST, multipart uploads) and WebSocket. */
 export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config): Promise<void> {
   // GraphQL multipart request protocol (file uploads), parsed before mercurius sees the body.
@@ -36,14 +62,15 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     done(null);
   });
   app.addHook('preValidation', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql') return;
+    if (request.routeOptions.url !== '/graphql' || request.method !== 'POST') return;
     if (request.isMultipart) {
       // One byte over our limit, so readUpload can tell "too large" from a truncated file.
       request.body = await processRequest(request.raw, reply.raw, { maxFileSize: config.uploads.maxBytes + 1, maxFiles: config.uploads.maxFiles });
     }
+    checkPost(request.headers['content-type'], request.body);
     // The GraphQL-over-HTTP spec allows "extensions": null; mercurius would answer 400.
-    const body = request.body as Record<string, unknown> | undefined;
-    if (body && typeof body === 'object' && body.extensions === null) delete body.extensions;
+    const body = request.body as Record<string, unknown>;
+    if (body.extensions === null) delete body.extensions;
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.url === '/graphql' && request.headers.accept?.includes(GRAPHQL_RESPONSE)) {
@@ -52,8 +79,24 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     return payload;
   });
 
+  const sockets = new LiveSockets();
+  events.onSessionsRevoked(({ userId }) => sockets.recheck(userId, (viewer) => services.auth.recheck(viewer)));
+  // Each new subscription reads the session again (its role may have changed, or it may have
+  // ended on another instance) and passes the same limits as an operation over HTTP.
+  const schema = gateSubscriptions(buildSchema(), (context, info) => {
+    const ctx = context as SocketContext;
+    const viewer = ctx.viewer === null ? null : services.auth.recheck(ctx.viewer);
+    if (viewer === null) {
+      ctx.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+      throw new AppError('UNAUTHENTICATED', 'This session has ended; sign in again');
+    }
+    ctx.viewer = viewer;
+    ctx.loaders = createLoaders(services, viewer);
+    checkLimits(info.schema, operationDocument(info), info.variableValues, config.graphql, info.operation.name?.value);
+  }, app.log);
+
   await app.register(mercurius, {
-    schema: buildSchema(),
+    schema,
     path: '/graphql',
     graphiql: false,
     // Compile a query with graphql-jit once it has run this often: execution dominates a page of 50.
@@ -73,11 +116,18 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       emitter: events.emitter,
       // Both graphql-transport-ws and the legacy subscriptions-transport-ws protocol.
       fullWsTransport: false,
-      onConnect: ({ payload }) => {
+      // A token in connection_init, else the browser's session cookie on the upgrade request.
+      onConnect: function (this: WsConnection, { payload }: { payload: unknown }) {
         const token = initToken(payload);
-        const viewer = token === undefined ? null : services.auth.authenticate(token, 'bearer');
+        const viewer = token === undefined ? cookieViewer(this.context.request) : services.auth.authenticate(token, 'bearer');
+        if (viewer === null) {
+          // graphql-ws refuses with 4403; the legacy protocol with its connection_error message.
+          if (this.socket.protocol === 'graphql-transport-ws') this.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
+          return false;
+        }
+        sockets.add(this.socket, viewer);
         // Merged over the context below: the loaders read as the viewer the connection proved.
-        return viewer === null ? false : { viewer, loaders: createLoaders(services, viewer) };
+        return { viewer, loaders: createLoaders(services, viewer), socket: this.socket };
       },
       context: (_socket, request) => ({
         services,
@@ -85,11 +135,16 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       }),
     },
   });
+  app.graphql.addHook('preParsing', async (_schema, source) => checkNotJson(source));
+  // mercurius does not validate a subscription's document; refused here, before it subscribes.
+  app.graphql.addHook('preSubscriptionExecution', async (hookSchema, document) => {
+    const errors = validate(hookSchema, document);
+    if (errors.length > 0) throw new GraphQLError(errors.map((e) => e.message).join('; '), { extensions: { code: 'BAD_USER_INPUT' } });
+  });
   // Hooks rather than validation rules: the cost depends on variables, mercurius's cache of parsed
   // and validated queries stays on, and depth can leave introspection out (mercurius's own
   // queryDepth counts it, and GraphiQL's schema query is 15 levels deep).
   app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
-    checkDepth(document, config.graphql.maxDepth);
-    checkComplexity(schema, document, variables ?? {}, config.graphql.maxComplexity);
+    checkLimits(schema, document, variables ?? {}, config.graphql);
   });
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
+import type { Events } from '../events.js';
 import { AppError } from '../errors.js';
 import type { Session } from '../store/repositories/sessions.js';
 import type { User } from '../store/repositories/users.js';
@@ -51,6 +52,7 @@ export class AuthService {
     private readonly mailer: Mailer,
     private readonly config: Pick<Config, 'session' | 'signIn'>,
     private readonly log: (message: string, error: unknown) => void,
+    private readonly events: Pick<Events, 'sessionsRevoked'>,
   ) {
     this.limiter = new MinuteRateLimiter(config.signIn.ratePerMinute);
   }
@@ -109,7 +111,18 @@ export class AuthService {
    */
   authenticate(token: string, via: Viewer['via']): Viewer | null {
     if (token.length < 20 || token.length > 200) return null;
-    const session = this.store.sessions.byTokenHash(sha256(token));
+    return this.live(this.store.sessions.byTokenHash(sha256(token)), via);
+  }
+
+  /**
+   * The viewer read again from the store (its session and the user's current role), or null when
+   * the session has ended since: a WebSocket checks this before every new subscription.
+   */
+  recheck(viewer: Viewer): Viewer | null {
+    return this.live(this.store.sessions.byId(viewer.session.id), viewer.via);
+  }
+
+  private live(session: Session | undefined, via: Viewer['via']): Viewer | null {
     if (session === undefined || session.revokedAt !== null) return null;
     const now = Date.now();
     if (Date.parse(session.expiresAt) <= now) return null;
@@ -143,6 +156,7 @@ export class AuthService {
   signOut(viewer: Viewer | null): void {
     const { session, user } = requireViewer(viewer);
     this.store.sessions.revoke(session.id);
+    this.events.sessionsRevoked({ userId: user.id });
     this.audit.record(user, 'auth.signOut', { type: 'User', id: user.id });
   }
 }

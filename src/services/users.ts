@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import type { Events } from '../events.js';
 import { AppError } from '../errors.js';
 import type { StoredFile } from '../store/files.js';
 import type { Listing, PageArgs } from '../store/pagination.js';
@@ -70,6 +71,7 @@ export class UserService {
     private readonly mailer: Mailer,
     private readonly config: Pick<Config, 'superuser' | 'dataDir' | 'publicUrl' | 'signIn'>,
     private readonly log: (message: string, error: unknown) => void,
+    private readonly events: Pick<Events, 'sessionsRevoked'>,
   ) {}
 
   /**
@@ -152,7 +154,7 @@ export class UserService {
     }
     const updated = uniquely('That username or email is already taken', () => this.store.users.update(id, data)) as User;
     this.audit.record(actor, 'user.update', { type: 'User', id }, { fields: Object.keys(data) });
-    if (data.role !== undefined && data.role !== target.role) this.store.sessions.revokeAllForUser(id);
+    if (data.role !== undefined && data.role !== target.role) this.revokeAll(id);
     return updated;
   }
 
@@ -162,6 +164,7 @@ export class UserService {
     if (target.role === 'SUPERUSER') throw new AppError('FORBIDDEN', 'The superuser cannot be deleted');
     // Batches, artefacts and audit entries they made stay; their author becomes unknown (SET NULL).
     this.store.users.delete(id);
+    this.events.sessionsRevoked({ userId: id });
     this.audit.record(actor, 'user.delete', { type: 'User', id }, { username: target.username });
     return id;
   }
@@ -174,7 +177,7 @@ export class UserService {
     this.store.users.setPassword(id, await hashPassword(password));
     // A new password ends the account's sign-in locks: its owner signs in with it at once.
     this.store.signInFailures.clearAccount(signInAccount(target, target.username), new Date());
-    const revoked = this.store.sessions.revokeAllForUser(id);
+    const revoked = this.revokeAll(id);
     this.audit.record(actor, 'user.resetPassword', { type: 'User', id }, { sessionsRevoked: revoked });
     return this.deliverPassword(target, password, 'passwordReset');
   }
@@ -183,7 +186,7 @@ export class UserService {
     const actor = requireViewer(viewer, 'SUPERUSER').user;
     lookUp(this.store, 'User', id);
     const keep = id === actor.id ? (viewer as Viewer).session.id : null;
-    const revoked = this.store.sessions.revokeAllForUser(id, keep);
+    const revoked = this.revokeAll(id, keep);
     this.audit.record(actor, 'user.revokeSessions', { type: 'User', id }, { sessionsRevoked: revoked });
     return revoked;
   }
@@ -217,7 +220,7 @@ export class UserService {
     if (newPassword === currentPassword) throw new AppError('BAD_USER_INPUT', 'The new password is the same as the current one', { field: 'newPassword' });
     this.store.users.setPassword(v.user.id, await hashPassword(newPassword));
     // Other devices must sign in again with the new password; this session stays.
-    this.store.sessions.revokeAllForUser(v.user.id, v.session.id);
+    this.revokeAll(v.user.id, v.session.id);
     this.audit.record(v.user, 'profile.changePassword', { type: 'User', id: v.user.id });
     void this.mailer.send(v.user.email, { kind: 'passwordChanged', username: v.user.username }, (e) =>
       this.log('password-changed email failed', e),
@@ -232,6 +235,13 @@ export class UserService {
     const updated = this.store.users.update(user.id, { avatarSha256: sha }) as User;
     this.audit.record(user, image === null ? 'profile.removePicture' : 'profile.setPicture', { type: 'User', id: user.id });
     return updated;
+  }
+
+  /** Ends the user's sessions but `keep`, and closes their open WebSockets at once. */
+  private revokeAll(userId: string, keep: string | null = null): number {
+    const revoked = this.store.sessions.revokeAllForUser(userId, keep);
+    this.events.sessionsRevoked({ userId });
+    return revoked;
   }
 
   private async deliverPassword(user: User, password: string, kind: 'accountCreated' | 'passwordReset'): Promise<IssuedPassword> {

@@ -64,6 +64,57 @@ describe('HTTP edge', () => {
     expect(wide.body.errors?.[0]?.message).toMatch(/too complex/);
   });
 
+  it('answers 400 to depth and cost refusals for graphql-response+json clients, with no data entry', async () => {
+    const deep = '{ artefacts { nodes { categories { category { members { nodes { books { book { title } } } } } } } } }';
+    const wide = '{ artefacts(first: 100) { nodes { name fields { value } categories { reason } figures { label } } } }';
+    for (const query of [deep, wide]) {
+      const modern = await s.gql(query, {}, admin, { accept: 'application/graphql-response+json' });
+      expect([modern.status, codeOf(modern), 'data' in modern.body]).toEqual([400, 'BAD_USER_INPUT', false]);
+      const legacy = await s.gql(query, {}, admin, { accept: 'application/json' });
+      expect([legacy.status, codeOf(legacy), 'data' in legacy.body]).toEqual([200, 'BAD_USER_INPUT', false]);
+    }
+    const syntax = await s.gql('{ me { ', {}, admin, { accept: 'application/graphql-response+json' });
+    expect('data' in syntax.body).toBe(false);
+  });
+
+  it('refuses more expensive fields in one operation than GRAPHQL_MAX_EXPENSIVE_FIELDS, aliases and fragments counted, before any runs', async () => {
+    const traces = () => s.core.store.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM traces').get()?.n ?? -1;
+    const before = traces();
+    const page = await s.gql<{ artefacts: { nodes: { id: string }[] } }>('{ artefacts(first: 1) { nodes { id } } }', {}, admin);
+    const id = page.body.data?.artefacts.nodes[0]?.id;
+    const asks = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: askArchivus(artefactId: $id, question: "Who is this?") { status }`).join(' ');
+    const many = await s.gql(`mutation($id: ID!) { ${asks(200)} }`, { id }, admin);
+    expect(codeOf(many)).toBe('BAD_USER_INPUT');
+    expect(many.body.errors?.[0]?.message).toMatch(/200 expensive fields .* limit is 5/);
+    expect(many.body.data).toBeUndefined();
+    const spread = await s.gql(`mutation($id: ID!) { ...Ask ...Ask2 } fragment Ask on Mutation { ${asks(3)} } fragment Ask2 on Mutation { b: askArchivus(artefactId: $id, question: "Where?") { status } c: startBatch(batchId: $id) { id } d: startIntegration(batchId: $id) { id } }`, { id }, admin);
+    expect(spread.body.errors?.[0]?.message).toMatch(/6 expensive fields/);
+    expect(traces()).toBe(before);
+    // At the limit, each runs (and, with no language model configured, is skipped).
+    const five = await s.gql<Record<string, { status: string }>>(`mutation($id: ID!) { ${asks(5)} }`, { id }, admin);
+    expect(five.body.errors).toBeUndefined();
+    expect(Object.values(five.body.data ?? {}).map((a) => a.status)).toEqual(Array(5).fill('SKIPPED'));
+  });
+
+  it('answers malformed requests with BAD_USER_INPUT and a 4xx, never INTERNAL', async () => {
+    const post = async (body: string, contentType?: string, accept = 'application/json') => {
+      const res = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { ...auth(), accept, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      const json = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+      return [res.status, json.errors?.[0]?.extensions?.code, 'data' in json];
+    };
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      expect(await post('{"query":0}', 'application/json', accept)).toEqual([400, 'BAD_USER_INPUT', false]);
+      expect(await post('{"query":"{ me { username } }"}', 'application/graphql', accept)).toEqual([400, 'BAD_USER_INPUT', false]);
+      expect(await post('{"query":"{ __typename }", "variables": []}', 'application/json', accept)).toEqual([400, 'BAD_USER_INPUT', false]);
+      expect(await post('{"query":"{ __typename }", "operationName": 1}', 'application/json', accept)).toEqual([400, 'BAD_USER_INPUT', false]);
+      expect(await post('{not json', 'application/json', accept)).toEqual([400, 'BAD_USER_INPUT', false]);
+      // A text/plain POST (what a cross-site form can send) is not a GraphQL request.
+      expect(await post('{"query":"{ __typename }"}', 'text/plain', accept)).toEqual([415, 'BAD_USER_INPUT', false]);
+    }
+    // A bare document as application/graphql still works.
+    expect(await post('{ me { username } }', 'application/graphql')).toEqual([200, undefined, true]);
+  });
+
   it('answers the full introspection query GraphiQL sends, whatever the depth limit', async () => {
     const { getIntrospectionQuery } = await import('graphql');
     const r = await s.gql<{ __schema: { types: unknown[] } }>(getIntrospectionQuery(), {}, admin);

@@ -1,0 +1,39 @@
+import { mapSchema, MapperKind } from '@graphql-tools/utils';
+import type { FastifyBaseLogger } from 'fastify';
+import { Kind, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { clientError } from './errors.js';
+
+/** The operation a resolver runs in as a document of its own, with the fragments it may spread. */
+export const operationDocument = (info: GraphQLResolveInfo): DocumentNode => ({
+  kind: Kind.DOCUMENT,
+  definitions: [info.operation, ...Object.values(info.fragments)],
+});
+
+/** Runs before a subscription starts; throws to refuse it. */
+export type Admit = (context: unknown, info: GraphQLResolveInfo) => void;
+
+/**
+ * Every subscription field calls `admit` (with its variables, through `info`) before it
+ * subscribes. A refusal, or any failure to subscribe, ends the stream with the error (its code,
+ * no internal details) instead of being thrown from `subscribe`: mercurius logs what `subscribe`
+ * throws at error level, and a client's mistake must not fill the error log.
+ */
+export function gateSubscriptions(schema: GraphQLSchema, admit: Admit, log: FastifyBaseLogger): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.SUBSCRIPTION_ROOT_FIELD]: (field) => {
+      const subscribe = field.subscribe;
+      if (subscribe === undefined) return field;
+      return {
+        ...field,
+        subscribe: async function* (source: unknown, args: Record<string, unknown>, context: unknown, info: GraphQLResolveInfo) {
+          try {
+            admit(context, info);
+            yield* (await subscribe(source, args, context, info)) as AsyncIterable<unknown>;
+          } catch (error) {
+            throw clientError(error, log);
+          }
+        },
+      };
+    },
+  });
+}
