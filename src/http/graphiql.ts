@@ -15,7 +15,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   'graphiql.css': { file: packageFile('graphiql', 'graphiql.min.css'), type: 'text/css' },
 };
 
-// The fetcher echoes the CSRF cookie in x-csrf-token, so that after signIn the cookie session works.
+// The fetcher echoes the CSRF cookie in x-csrf-token, so that after signIn the cookie session works;
+// subscriptions go over graphql-ws (bundled in GraphiQL), authenticated by the same cookie.
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -38,7 +39,10 @@ const SCRIPT = `(function () {
     var m = document.cookie.match(/(?:^|; )archaive_csrf=([^;]*)/);
     return m ? decodeURIComponent(m[1]) : undefined;
   }
-  var http = GraphiQL.createFetcher({ url: location.origin + '/graphql' });
+  var http = GraphiQL.createFetcher({
+    url: location.origin + '/graphql',
+    subscriptionUrl: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql'
+  });
   function fetcher(params, options) {
     var headers = Object.assign({}, options && options.headers);
     var token = csrf();

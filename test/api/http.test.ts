@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalogue } from '../../src/store/demo-seed.js';
@@ -179,6 +180,20 @@ describe('HTTP edge', () => {
     const html = await page.text();
     expect(html).toContain('/graphiql/assets/graphiql.js');
     expect(html).not.toMatch(/https?:\/\/(unpkg|cdn|esm\.sh)/);
+    // Subscriptions work from GraphiQL: the page's script gives its fetcher the WebSocket endpoint
+    // (run here against stand-ins for the browser), and the bundle carries the graphql-ws client.
+    const script = await (await fetch(`${s.url}/graphiql/page.js`)).text();
+    const fetcherOptions: Record<string, unknown>[] = [];
+    const host = new URL(s.url).host;
+    runInNewContext(script, {
+      location: { protocol: 'https:', host, origin: `https://${host}` },
+      document: { cookie: '', getElementById: () => ({}) },
+      GraphiQL: { createFetcher: (options: Record<string, unknown>) => fetcherOptions.push(options) },
+      React: { createElement: () => ({}) },
+      ReactDOM: { createRoot: () => ({ render: () => undefined }) },
+    });
+    expect(fetcherOptions).toEqual([{ url: `https://${host}/graphql`, subscriptionUrl: `wss://${host}/graphql` }]);
+    expect(await (await fetch(`${s.url}/graphiql/assets/graphiql.js`)).text()).toContain('graphql-transport-ws');
     for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
       const res = await fetch(`${s.url}/graphiql/assets/${asset}`);
       expect(res.status, asset).toBe(200);
