@@ -9,6 +9,40 @@ import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
 
 const SUBSCRIPTION = 'subscription { catalogueChanged { entity id change } }';
 
+/** A graphql-ws connection as `token`, with how it closed once it has. */
+function connect(s: TestServer, token: string): { client: Client; closed: Promise<{ code: number; reason: string }> } {
+  let onClosed: (e: { code: number; reason: string }) => void = () => undefined;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const client = createClient({
+    url: `${s.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    on: { closed: (e) => onClosed(e as { code: number; reason: string }) },
+  });
+  return { client, closed };
+}
+
+/** The first thing a subscription delivers: an event, or its error (GraphQL errors or a close). */
+const firstOf = (client: Client, query: string, variables: Record<string, unknown> = {}) =>
+  new Promise<{ data?: unknown; error?: unknown }>((resolve) => {
+    const stop = client.subscribe(
+      { query, variables },
+      {
+        next: (value) => {
+          resolve({ data: value });
+          stop();
+        },
+        error: (error) => resolve({ error }),
+        complete: () => resolve({}),
+      },
+    );
+  });
+
+/** `promise`'s value, or 'still open' when it has not settled within a few seconds. */
+const within = <T>(promise: Promise<T>, ms = 5000): Promise<T | 'still open'> =>
+  Promise.race([promise, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))]);
+
 describe('subscriptions', () => {
   let s: TestServer;
   let token: string;
@@ -106,140 +140,93 @@ describe('subscriptions', () => {
     expect(data?.payload.data.catalogueChanged).toMatchObject({ entity: 'Category', change: 'CREATED' });
     ws.close();
   });
-});
 
-/** A graphql-ws connection as `token`, with how it closed once it has. */
-function connect(s: TestServer, token: string): { client: Client; closed: Promise<{ code: number; reason: string }> } {
-  let onClosed: (e: { code: number; reason: string }) => void = () => undefined;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
-  const client = createClient({
-    url: `${s.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    on: { closed: (e) => onClosed(e as { code: number; reason: string }) },
-  });
-  return { client, closed };
-}
+  describe('pass the same checks as every operation', () => {
+    let viewer: string;
+    let batchId: string;
+    beforeAll(async () => {
+      const archivist = await s.userWithRole('ARCHIVIST', 'sub_archivist');
+      viewer = (await s.userWithRole('VIEWER', 'sub_viewer')).token;
+      ({ batchId } = await batchOf(s, archivist.token, 'Limits', readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')), 'MM'));
+    });
 
-/** The first thing a subscription delivers: an event, or its error (GraphQL errors or a close). */
-const firstOf = (client: Client, query: string, variables: Record<string, unknown> = {}) =>
-  new Promise<{ data?: unknown; error?: unknown }>((resolve) => {
-    const stop = client.subscribe(
-      { query, variables },
-      {
-        next: (value) => {
-          resolve({ data: value });
-          stop();
-        },
-        error: (error) => resolve({ error }),
-        complete: () => resolve({}),
-      },
-    );
-  });
+    // batch { artefacts { nodes { batch … } } } repeated: every level multiplies the work of each event.
+    const nested = (levels: number, page: string) =>
+      `batchProgress(batchId: $b) { seq ${'batch { artefacts(first: PAGE) { nodes { '.repeat(levels)}id${' } } }'.repeat(levels)} }`.replaceAll('PAGE', page);
 
-/** `promise`'s value, or 'still open' when it has not settled within a few seconds. */
-const within = <T>(promise: Promise<T>, ms = 5000): Promise<T | 'still open'> =>
-  Promise.race([promise, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))]);
+    it('refuses a subscription past the depth limit (batchProgress nested four levels deep)', async () => {
+      const { client } = connect(s, viewer);
+      const query = `subscription($b: ID!) { ${nested(4, '100')} }`;
+      const first = await firstOf(client, query, { b: batchId });
+      expect(first.error).toEqual([expect.objectContaining({ message: 'The query is 14 levels deep; the limit is 12', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      await client.dispose();
+    });
 
-describe('subscriptions pass the same checks as every operation', () => {
-  let s: TestServer;
-  let viewer: string;
-  let batchId: string;
-  beforeAll(async () => {
-    s = await startServer();
-    const archivist = await s.userWithRole('ARCHIVIST', 'sub_archivist');
-    viewer = (await s.userWithRole('VIEWER', 'sub_viewer')).token;
-    ({ batchId } = await batchOf(s, archivist.token, 'Limits', readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')), 'MM'));
-  });
-  afterAll(() => s.close());
+    it('refuses a subscription past the cost limit, counting page sizes given in variables', async () => {
+      const { client } = connect(s, viewer);
+      const first = await firstOf(client, `subscription($b: ID!, $n: Int) { ${nested(3, '$n')} }`, { b: batchId, n: 100 });
+      expect(first.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/too complex/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      // The same shape with small pages passes and delivers the batch's snapshot.
+      const small = await firstOf(client, `subscription($b: ID!, $n: Int) { ${nested(3, '$n')} }`, { b: batchId, n: 2 });
+      expect(small.data).toMatchObject({ data: { batchProgress: { seq: expect.any(Number) } } });
+      await client.dispose();
+    });
 
-  // batch { artefacts { nodes { batch … } } } repeated: every level multiplies the work of each event.
-  const nested = (levels: number, page: string) =>
-    `batchProgress(batchId: $b) { seq ${'batch { artefacts(first: PAGE) { nodes { '.repeat(levels)}id${' } } }'.repeat(levels)} }`.replaceAll('PAGE', page);
-
-  it('refuses a subscription past the depth limit, as over HTTP', async () => {
-    const { client } = connect(s, viewer);
-    const query = `subscription($b: ID!) { ${nested(4, '100')} }`;
-    const first = await firstOf(client, query, { b: batchId });
-    expect(first.error).toEqual([expect.objectContaining({ message: 'The query is 14 levels deep; the limit is 12', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
-    const overHttp = await s.gql(`query($b: ID!) { node(id: $b) { ... on Batch { id } } }`, { b: batchId }, viewer);
-    expect(overHttp.body.errors).toBeUndefined();
-    await client.dispose();
+    it('refuses a subscription that is not valid against the schema', async () => {
+      const { client } = connect(s, viewer);
+      const first = await firstOf(client, 'subscription { catalogueChanged { entity nosuchfield } }');
+      expect(first.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/nosuchfield/), extensions: { code: 'BAD_USER_INPUT' } })]);
+      await client.dispose();
+    });
   });
 
-  it('refuses a subscription past the cost limit, counting page sizes given in variables', async () => {
-    const { client } = connect(s, viewer);
-    const first = await firstOf(client, `subscription($b: ID!, $n: Int) { ${nested(3, '$n')} }`, { b: batchId, n: 100 });
-    expect(first.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/too complex/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
-    // The same shape with small pages passes and delivers the batch's snapshot.
-    const small = await firstOf(client, `subscription($b: ID!, $n: Int) { ${nested(3, '$n')} }`, { b: batchId, n: 2 });
-    expect(small.data).toMatchObject({ data: { batchProgress: { seq: expect.any(Number) } } });
-    await client.dispose();
-  });
-
-  it('refuses a subscription that is not valid against the schema', async () => {
-    const { client } = connect(s, viewer);
-    const first = await firstOf(client, 'subscription { catalogueChanged { entity nosuchfield } }');
-    expect(first.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/nosuchfield/), extensions: { code: 'BAD_USER_INPUT' } })]);
-    await client.dispose();
-  });
-});
-
-describe('revoked sessions and their WebSockets', () => {
-  let s: TestServer;
-  let admin: string;
-  beforeAll(async () => {
-    s = await startServer();
-    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
-  });
-  afterAll(() => s.close());
-
-  /** A viewer's socket streaming catalogueChanged, proven live by one event. */
-  async function liveSocket(username: string) {
-    const user = await s.userWithRole('VIEWER', username);
-    const { client, closed } = connect(s, user.token);
-    const events: unknown[] = [];
-    client.subscribe({ query: SUBSCRIPTION }, { next: (v) => events.push(v), error: () => undefined, complete: () => undefined });
-    for (let i = 0; i < 50 && events.length === 0; i++) {
-      await s.gql('mutation($t: String!) { createBook(input: { title: $t }) { id } }', { t: `${username} ${i}` }, admin);
-      await new Promise((r) => setTimeout(r, 100));
+  describe('of revoked sessions', () => {
+    /** A viewer's socket streaming catalogueChanged, proven live by one event. */
+    async function liveSocket(username: string) {
+      const user = await s.userWithRole('VIEWER', username);
+      const { client, closed } = connect(s, user.token);
+      const events: unknown[] = [];
+      client.subscribe({ query: SUBSCRIPTION }, { next: (v) => events.push(v), error: () => undefined, complete: () => undefined });
+      for (let i = 0; i < 50 && events.length === 0; i++) {
+        await s.gql('mutation($t: String!) { createBook(input: { title: $t }) { id } }', { t: `${username} ${i}` }, token);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(events.length).toBeGreaterThan(0);
+      return { user, client, closed };
     }
-    expect(events.length).toBeGreaterThan(0);
-    return { user, client, closed };
-  }
 
-  const ways: [string, (user: { id: string; token: string; password: string }, username: string) => Promise<unknown>][] = [
-    ['signOut', (u) => s.gql('mutation { signOut }', {}, u.token)],
-    ['revokeUserSessions', (u) => s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: u.id }, admin)],
-    ['a role change', (u) => s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST }) { role } }', { id: u.id }, admin)],
-    ['resetUserPassword', (u) => s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id: u.id }, admin)],
-    ['deleteUser', (u) => s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: u.id }, admin)],
-    [
-      'changePassword on another device',
-      async (u, username) => {
-        const other = await s.signIn(username, u.password);
-        const change = 'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { id } }';
-        return s.gql(change, { c: u.password, n: 'Vq7#mountain-lantern-orbit' }, other);
-      },
-    ],
-  ];
+    const ways: [string, (user: { id: string; token: string; password: string }, username: string) => Promise<unknown>][] = [
+      ['signOut', (u) => s.gql('mutation { signOut }', {}, u.token)],
+      ['revokeUserSessions', (u) => s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: u.id }, token)],
+      ['a role change', (u) => s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST }) { role } }', { id: u.id }, token)],
+      ['resetUserPassword', (u) => s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id: u.id }, token)],
+      ['deleteUser', (u) => s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: u.id }, token)],
+      [
+        'changePassword on another device',
+        async (u, username) => {
+          const other = await s.signIn(username, u.password);
+          const change = 'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { id } }';
+          return s.gql(change, { c: u.password, n: 'Vq7#mountain-lantern-orbit' }, other);
+        },
+      ],
+    ];
 
-  it.each(ways)('closes the sockets of a session ended by %s at once, with 4401', async (way, end) => {
-    const username = `ws_${way.replace(/\W/g, '').slice(0, 20)}`;
-    const { user, client, closed } = await liveSocket(username);
-    await end(user, username);
-    expect(await within(closed)).toMatchObject({ code: 4401 });
-    await client.dispose();
-  });
+    it.each(ways)('closes the sockets of a session ended by %s at once, with 4401', async (way, end) => {
+      const username = `ws_${way.replace(/\W/g, '').slice(0, 20)}`;
+      const { user, client, closed } = await liveSocket(username);
+      await end(user, username);
+      expect(await within(closed)).toMatchObject({ code: 4401 });
+      await client.dispose();
+    });
 
-  it('checks the session again before every new subscription', async () => {
-    const { user, client, closed } = await liveSocket('ws_recheck');
-    // Ended behind the edge's back (as another instance would): no notice reaches this socket.
-    const session = s.core.services.auth.authenticate(user.token, 'bearer')?.session;
-    s.core.store.sessions.revoke(session?.id ?? '');
-    const next = await firstOf(client, SUBSCRIPTION);
-    expect(next.error).toMatchObject({ code: 4401, reason: 'Unauthorized' });
-    expect(await within(closed)).toMatchObject({ code: 4401 });
+    it('checks the session again before every new subscription', async () => {
+      const { user, client, closed } = await liveSocket('ws_recheck');
+      // Ended behind the edge's back (as another instance would): no notice reaches this socket.
+      const session = s.core.services.auth.authenticate(user.token, 'bearer')?.session;
+      s.core.store.sessions.revoke(session?.id ?? '');
+      const next = await firstOf(client, SUBSCRIPTION);
+      expect(next.error).toMatchObject({ code: 4401, reason: 'Unauthorized' });
+      expect(await within(closed)).toMatchObject({ code: 4401 });
+    });
   });
 });
