@@ -10,6 +10,8 @@ export interface ServerProcess {
   output(): string;
   /** Sends SIGTERM, waits for the exit and removes DATA_DIR. */
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (a crash: nothing runs on the way out) and keeps DATA_DIR. */
+  crash(): Promise<void>;
 }
 
 /**
@@ -17,8 +19,8 @@ export interface ServerProcess {
  * that its log output can be read: pino writes straight to file descriptor 1, which an in-process
  * test cannot capture.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'archaive-process-'));
+export async function startServerProcess(env: Record<string, string>, existingDataDir?: string): Promise<ServerProcess> {
+  const dataDir = existingDataDir ?? mkdtempSync(path.join(tmpdir(), 'archaive-process-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,6 +52,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    crash: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
