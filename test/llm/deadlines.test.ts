@@ -94,7 +94,8 @@ describe('deadlines that hold once the reply has started', () => {
 describe('concurrency pools', () => {
   it('keeps Archivus in a pool of its own: stalled chats do not hold the pipeline back', async () => {
     const { double, tracer } = await start();
-    const llm = new LlmInterface(settingsFor(double, { client: { maxConcurrency: 1, chatConcurrency: 1 } }));
+    // Long deadlines and no retries: a shared pool would hold the caption until the test times out.
+    const llm = new LlmInterface(settingsFor(double, { client: { maxConcurrency: 1, chatConcurrency: 1, timeoutMs: 60_000, idleTimeoutMs: 60_000 }, maxRetries: 0 }));
     double.enqueue(reply.stallAfterHeaders(10_000, 'never'));
     const controller = new AbortController();
     const chat = llm.stream('chat', llm.conversation().user('Hi'), { tracer, signal: controller.signal });
@@ -106,6 +107,8 @@ describe('concurrency pools', () => {
     const caption = await llm.complete('caption', llm.conversation().user('Caption it'), { tracer });
 
     expect(caption).toMatchObject({ status: 'answered', value: 'A caption.' });
+    // The chat is still waiting on its silent model, slot held.
+    expect(double.inFlight).toBe(1);
     controller.abort();
     await chatting;
   });
