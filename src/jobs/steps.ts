@@ -6,7 +6,10 @@
 export const LANGUAGE_STEPS = ['OCR_CORRECTION', 'TRANSLATION', 'SUMMARY', 'ENTITIES', 'CAPTION'] as const;
 export type LanguageStep = (typeof LANGUAGE_STEPS)[number];
 
-export const PROCESSING_STEPS = ['CLASSIFY', 'FACES', 'TEXT', 'LANGUAGE', ...LANGUAGE_STEPS] as const;
+/** Every step, named as a request that asks for all of them is stored. */
+export const EVERY_STEP = ['CLASSIFY', 'FACES', 'TEXT', 'LANGUAGE'] as const;
+
+export const PROCESSING_STEPS = [...EVERY_STEP, ...LANGUAGE_STEPS] as const;
 export type ProcessingStep = (typeof PROCESSING_STEPS)[number];
 
 /** The steps named, with LANGUAGE spelled out as each language step. */

@@ -17,7 +17,7 @@ import { translateToEnglish } from './stages/translation.js';
 // Characters below this confidence are offered to the correcting model with their alternatives.
 const DOUBTFUL_CHAR_BELOW = 0.6;
 
-const EVERY_STEP: ReadonlySet<LanguageStep> = new Set(LANGUAGE_STEPS);
+const EVERY_LANGUAGE_STEP: ReadonlySet<LanguageStep> = new Set(LANGUAGE_STEPS);
 
 const answered = <T>(o: LlmOutcome<T>): o is Extract<LlmOutcome<T>, { status: 'answered' }> => o.status === 'answered';
 
@@ -61,7 +61,7 @@ export class LanguageStages {
   ) {}
 
   /** Runs the steps asked for (all by default); returns the steps that failed. */
-  async run(artefact: Artefact, tracer: Tracer, signal: AbortSignal, steps: ReadonlySet<LanguageStep> = EVERY_STEP): Promise<StepFailure[]> {
+  async run(artefact: Artefact, tracer: Tracer, signal: AbortSignal, steps: ReadonlySet<LanguageStep> = EVERY_LANGUAGE_STEP): Promise<StepFailure[]> {
     const run: Run = { artefact, steps, tracer, signal, failures: [] };
     if (artefact.kind === 'MM') await this.minutes(run);
     else if (artefact.kind === 'HF') await this.photo(run);

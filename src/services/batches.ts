@@ -10,7 +10,7 @@ import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
 import { TOPICS, type BatchProgressEvent } from '../events.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { PROCESSING_STEPS, type ProcessingStep } from '../jobs/steps.js';
+import { EVERY_STEP, PROCESSING_STEPS, type ProcessingStep } from '../jobs/steps.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -162,7 +162,7 @@ export class BatchService {
     const ids = [...new Set(artefactIds)];
     if (ids.length === 0) throw new AppError('BAD_USER_INPUT', 'Name at least one artefact', { field: 'ids' });
     if (ids.length > MAX_REPROCESS) throw new AppError('BAD_USER_INPUT', `At most ${MAX_REPROCESS} artefacts at a time`, { field: 'ids' });
-    const chosen = steps.length === 0 ? [...PROCESSING_STEPS] : PROCESSING_STEPS.filter((s) => steps.includes(s));
+    const chosen = steps.length === 0 ? [...EVERY_STEP] : PROCESSING_STEPS.filter((s) => steps.includes(s));
     return this.queueSteps(user, new Map(ids.map((id) => [id, chosen])));
   }
 

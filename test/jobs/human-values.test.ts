@@ -41,7 +41,8 @@ const PHOTO_FIELDS = {
 
 /** The replies of the minutes' language steps, in the order they are asked. */
 const pageReplies = () => [
-  reply.text('新嘉坡中華商務總會議事簿'),
+  // A plausible correction of the person's OCR text (Chinese, about as long), or it would be refused.
+  reply.text('人工原文校'),
   reply.text('Machine translation of the minutes.'),
   reply.text('Machine summary.'),
   reply.json({ entities: [{ text: 'Chamber of Commerce', label: 'ORGANIZATION' }] }),
