@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simplifiedText } from '../../src/ocr/chinese-script.js';
 import { reply, startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
-import { until } from '../support/batches.js';
+import { batchOf, until } from '../support/batches.js';
+import { SAMPLES_DIR } from '../support/samples.js';
 import { codeOf, startServer, type TestServer } from '../support/server.js';
 import { gid, seedBatch } from './fixtures.js';
 
@@ -116,6 +119,23 @@ describe('language steps fail soft and can be redone one by one', { timeout: 240
     expect(redone.node.batchEntry.warning).toBeNull();
     expect(redone.batch.counts.withFailedSteps).toBe(0);
     expect(codeOf(await s.gql(RETRY, { id: batchId }, token))).toBe('CONFLICT');
+  });
+
+  it('processes a real page to vetting with the endpoint down: PROCESSED with a warning, not FAILED', async () => {
+    const { batchId, artefactId } = await batchOf(s, token, 'page.jpg', readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')), 'MM');
+    // Nothing scripted: the double answers every request with a 500.
+    await s.gql('mutation($id: ID!) { startBatch(batchId: $id) { stage } }', { id: batchId }, token);
+    const after = await finished(artefactId, batchId);
+
+    expect(after.node.batchEntry).toMatchObject({
+      status: 'PROCESSED',
+      errorCode: null,
+      warning: '3 steps failed: ocr correction (LLM_FAILED), translation (LLM_FAILED), entities (LLM_FAILED)',
+    });
+    expect(after.batch.counts).toEqual({ processed: 1, failed: 0, withFailedSteps: 1 });
+    // The OCR reading stands, and Simplified Chinese was derived from it.
+    expect(after.node.transcription?.value).toBeTruthy();
+    expect(after.node.simplified?.value).toBe(simplifiedText(after.node.transcription?.value ?? ''));
   });
 
   it('reprocesses single language steps by name', async () => {
