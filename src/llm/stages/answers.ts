@@ -12,8 +12,9 @@ export function mapAnswer<T, U>(outcome: LlmOutcome<T>, f: (value: T) => U): Llm
 // A reply that opens like this is a refusal or an apology, not the text asked for.
 const REFUSAL =
   /^(?:i['’]?m sorry|i am sorry|sorry(?=[\s,.!])|i apologi[sz]e|unfortunately,? (?:i|as an ai)\b|i can(?:not|['’]t)\b|i['’]?m (?:not able|unable)|i am (?:not able|unable)|as an ai\b|(?:很)?抱歉|對不起|对不起|我(?:無法|无法|不能))/i;
-// A first line that only announces the answer ("Sure! Here is the translation:").
-const LEADING_CHATTER = /^(?:(?:sure|certainly|of course|okay|ok|absolutely)\b[^\n]*|(?:here(?:['’]s| is| are)|below is|the (?:corrected|translated|improved)[^\n]*? (?:is|are|reads))[^\n]*:|以下是[^\n]*[:：])\s*\n+/i;
+// A short first line that only announces the answer ("Sure! Here is the translation:").
+const LEADING_CHATTER =
+  /^(?:(?:sure|certainly|of course|okay|ok|absolutely)\b[^\n]{0,80}|(?:here(?:['’]s| is| are)|below is|the (?:corrected|translated|improved)[^\n]{0,40}? (?:is|are|reads))[^\n]{0,80}:|以下是[^\n]{0,40}[:：])\s*\n+/i;
 // A last line that only offers more help.
 const TRAILING_CHATTER = /\n+\s*(?:(?:let me know|i hope|feel free|please note|note:)[^\n]*|如有[^\n]*)$/i;
 const FENCED = /```[A-Za-z]*\n?([\s\S]*?)\n?```/;
@@ -22,7 +23,7 @@ const FENCED = /```[A-Za-z]*\n?([\s\S]*?)\n?```/;
  * A free-text reply as the stages store it: chatter before and after it and a Markdown fence
  * around it removed, outer whitespace trimmed.
  */
-export function replyText(text: string): string {
+function replyText(text: string): string {
   let cleaned = text.trim();
   for (let previous = ''; previous !== cleaned; ) {
     previous = cleaned;
