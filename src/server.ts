@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createApp, type App, type Services } from './app.js';
 import type { Config } from './config.js';
 import { authentication } from './http/authentication.js';
+import { isGraphqlErrors } from './http/errors.js';
 import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
@@ -10,6 +11,9 @@ import { registerHealth, type ReadinessCheck } from './http/health.js';
 import { requestLog } from './http/request-log.js';
 import { scheduleFileCollection } from './store/file-collection.js';
 import type { ModelStore } from './model-store/store.js';
+
+// pino's number for the error level.
+const ERROR_LEVEL = 50;
 
 export interface Server {
   app: FastifyInstance;
@@ -31,6 +35,14 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
       serializers: { req: requestLog },
+      hooks: {
+        logMethod(args, method, level) {
+          // mercurius logs the errors of a subscription whose variables do not fit it at error
+          // level; they are the client's mistake, and a client must not fill the error log.
+          if (level >= ERROR_LEVEL && isGraphqlErrors(args[0])) return this.info({ errors: args[0] }, 'subscription refused: its variables do not fit');
+          method.apply(this, args);
+        },
+      },
     },
     trustProxy: config.trustProxy,
   });

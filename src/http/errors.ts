@@ -37,6 +37,9 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL' } } as FormattedError;
 }
 
+/** Whether a logged value is a list of graphql-js errors (how mercurius logs a refused subscription). */
+export const isGraphqlErrors = (value: unknown): boolean => Array.isArray(value) && value.length > 0 && value.every((e) => e instanceof GraphQLError);
+
 /**
  * An error as a client may see it (code, no internal details), for the one path that bypasses
  * the error formatter: a subscription that fails over WebSocket.

@@ -1,19 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GraphQLError, validate } from 'graphql';
 import { processRequest } from 'graphql-upload-minimal';
 import mercurius from 'mercurius';
-import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Services } from '../app.js';
 import type { Context } from '../../resolvers/context.js';
 import { errorFormatter } from './errors.js';
 import { checkLimits } from './limits.js';
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, LiveSockets, type LiveSocket } from './live-sockets.js';
 import { createLoaders } from './loaders.js';
 import { checkNotJson, checkPost } from './request-body.js';
 import { buildSchema } from './schema.js';
+import { SocketSessions, type SocketContext, type WsConnection } from './socket-sessions.js';
 import { gateSubscriptions, operationDocument } from './subscription-gate.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -23,36 +21,6 @@ declare module 'fastify' {
     isMultipart?: boolean;
   }
 }
-
-/** Token from a graphql-ws / subscriptions-transport-ws connection_init payload. */
-function initToken(payload: unknown): string | undefined {
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const p = payload as Record<string, unknown>;
-  const raw = p.token ?? p.authorization ?? p.Authorization;
-  if (typeof raw !== 'string') return undefined;
-  return raw.replace(/^Bearer\s+/i, '');
-}
-
-/** A subscription's context: the request's, plus the socket it runs on. */
-type SocketContext = Context & { socket: LiveSocket };
-
-/**
- * mercurius calls onConnect as a method of its connection: this is the part of it used here, the
- * socket (to close it with a graphql-ws code) and the upgrade request (for a browser's cookie).
- */
-interface WsConnection {
-  socket: LiveSocket;
-  context: { request: FastifyRequest };
-}
-
-/**
- * A browser's cookie session authenticates a WebSocket only from this server's own pages: the
- * cookie rides along with any page's WebSocket, so another origin's is refused.
- */
-const cookieViewer = (request: FastifyRequest): Viewer | null =>
-  request.viewer !== null && request.headers.origin !== undefined && URL.canParse(request.headers.origin) && new URL(request.headers.origin).host === request.host
-    ? request.viewer
-    : null;
 
 /** The GraphQL endpoint at /graphql: HTTP (GET and POST, multipart uploads) and WebSocket. */
 export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config): Promise<void> {
@@ -79,21 +47,16 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     return payload;
   });
 
-  const sockets = new LiveSockets();
-  events.onSessionsRevoked(({ userId }) => sockets.recheck(userId, (viewer) => services.auth.recheck(viewer)));
-  // Each new subscription reads the session again (its role may have changed, or it may have
-  // ended on another instance) and passes the same limits as an operation over HTTP.
-  const schema = gateSubscriptions(buildSchema(), (context, info) => {
-    const ctx = context as SocketContext;
-    const viewer = ctx.viewer === null ? null : services.auth.recheck(ctx.viewer);
-    if (viewer === null) {
-      ctx.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
-      throw new AppError('UNAUTHENTICATED', 'This session has ended; sign in again');
-    }
-    ctx.viewer = viewer;
-    ctx.loaders = createLoaders(services, viewer);
-    checkLimits(info.schema, operationDocument(info), info.variableValues, config.graphql, info.operation.name?.value);
-  }, app.log);
+  const sockets = new SocketSessions(services.auth, events, (viewer) => createLoaders(services, viewer));
+  // Each new subscription reads its session again and passes the same limits as an operation over HTTP.
+  const schema = gateSubscriptions(
+    buildSchema(),
+    (context, info) => {
+      sockets.recheck(context as SocketContext);
+      checkLimits(info.schema, operationDocument(info), info.variableValues, config.graphql, info.operation.name?.value);
+    },
+    app.log,
+  );
 
   await app.register(mercurius, {
     schema,
@@ -116,18 +79,9 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       emitter: events.emitter,
       // Both graphql-transport-ws and the legacy subscriptions-transport-ws protocol.
       fullWsTransport: false,
-      // A token in connection_init, else the browser's session cookie on the upgrade request.
+      // Merged over the context below: the loaders read as the viewer the connection proved.
       onConnect: function (this: WsConnection, { payload }: { payload: unknown }) {
-        const token = initToken(payload);
-        const viewer = token === undefined ? cookieViewer(this.context.request) : services.auth.authenticate(token, 'bearer');
-        if (viewer === null) {
-          // graphql-ws refuses with 4403; the legacy protocol with its connection_error message.
-          if (this.socket.protocol === 'graphql-transport-ws') this.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
-          return false;
-        }
-        sockets.add(this.socket, viewer);
-        // Merged over the context below: the loaders read as the viewer the connection proved.
-        return { viewer, loaders: createLoaders(services, viewer), socket: this.socket };
+        return sockets.connect(this, payload);
       },
       context: (_socket, request) => ({
         services,

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { createClient } from 'graphql-ws';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { seedCatalogue } from '../../src/store/demo-seed.js';
+import { startServerProcess } from '../support/server-process.js';
 import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
 import { SAMPLES_DIR as SAMPLES } from '../support/samples.js';
 
@@ -241,4 +244,43 @@ describe('cache off', () => {
       await s.close();
     }
   });
+});
+
+describe('the error log', () => {
+  it('holds no line that a client mistake caused, over HTTP or WebSocket', async () => {
+    const server = await startServerProcess({ LOG_LEVEL: 'info', SUPERUSER_USERNAME: SUPERUSER.username, SUPERUSER_EMAIL: SUPERUSER.email, SUPERUSER_PASSWORD: SUPERUSER.password });
+    try {
+      const post = (body: string, contentType: string, token?: string) =>
+        fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+      const signIn = await post(JSON.stringify({ query: `mutation { signIn(identifier: "${SUPERUSER.username}", password: "${SUPERUSER.password}") { token } }` }), 'application/json');
+      const token = ((await signIn.json()) as { data: { signIn: { token: string } } }).data.signIn.token;
+      const mistakes: [string, string][] = [
+        ['{"query":0}', 'application/json'],
+        ['{"query":"{ me { username } }"}', 'application/graphql'],
+        ['{"query":"{ __typename }"}', 'text/plain'],
+        ['{not json', 'application/json'],
+        ['{"query":"{ me { nosuchfield } }"}', 'application/json'],
+        ['{"query":"query($n: Int!) { artefacts(first: $n) { totalCount } }", "variables": { "n": "many" }}', 'application/json'],
+      ];
+      for (const [body, contentType] of mistakes) expect((await post(body, contentType, token)).status).toBeLessThan(500);
+      const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { token }, retryAttempts: 0 });
+      for (const query of [
+        'subscription($b: ID!) { batchProgress(batchId: $b) { seq } }',
+        'subscription { batchProgress(batchId: "QmF0Y2g6OTk5") { seq } }',
+        'subscription { batchProgress(batchId: "not an id") { seq } }',
+        'subscription { catalogueChanged { nosuchfield } }',
+      ]) {
+        const failure = new Promise<unknown>((resolve) => client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve('completed') }));
+        const silence = new Promise((resolve) => setTimeout(() => resolve('no answer'), 5000));
+        expect(await Promise.race([failure, silence]), query).toEqual([expect.objectContaining({ message: expect.any(String) })]);
+      }
+      await client.dispose();
+    } finally {
+      await server.stop();
+    }
+    const log = server.output();
+    // The capture works: the refused subscription's variables are there, at the info level.
+    expect(log).toContain('subscription refused: its variables do not fit');
+    expect(log.split('\n').filter((line) => line.includes('"level":50'))).toEqual([]);
+  }, 120_000);
 });

@@ -1,0 +1,106 @@
+import type { FastifyRequest } from 'fastify';
+import type { Viewer } from '../auth/viewer.js';
+import { AppError } from '../errors.js';
+import type { Events } from '../events.js';
+import type { AuthService } from '../services/auth.js';
+import type { Context } from '../../resolvers/context.js';
+
+/** Close codes of the graphql-ws protocol. */
+const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+
+/** The part of a `ws` WebSocket used here. */
+export interface LiveSocket {
+  readonly protocol: string;
+  close(code: number, reason: string): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * mercurius calls onConnect as a method of its connection: this is the part of it used here, the
+ * socket (to close it with a graphql-ws code) and the upgrade request (for a browser's cookie).
+ */
+export interface WsConnection {
+  socket: LiveSocket;
+  context: { request: FastifyRequest };
+}
+
+/** What a connection adds to the context of its subscriptions. */
+export type SocketContext = Pick<Context, 'viewer' | 'loaders'> & { socket: LiveSocket };
+
+/** Token from a graphql-ws / subscriptions-transport-ws connection_init payload. */
+function initToken(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const p = payload as Record<string, unknown>;
+  const raw = p.token ?? p.authorization ?? p.Authorization;
+  if (typeof raw !== 'string') return undefined;
+  return raw.replace(/^Bearer\s+/i, '');
+}
+
+/**
+ * A browser's cookie session authenticates a WebSocket only from this server's own pages: the
+ * cookie rides along with any page's WebSocket, so another origin's is refused.
+ */
+const cookieViewer = (request: FastifyRequest): Viewer | null => {
+  const origin = request.headers.origin;
+  return request.viewer !== null && origin !== undefined && URL.canParse(origin) && new URL(origin).host === request.host ? request.viewer : null;
+};
+
+/**
+ * The sessions behind WebSockets: who may connect, and the open sockets of each user with the
+ * viewer each signed in as, so that when sessions end early (sign-out, revocation, a role change,
+ * a password reset or change, deletion) their sockets close at once instead of streaming on.
+ */
+export class SocketSessions {
+  private readonly byUser = new Map<string, Map<LiveSocket, Viewer>>();
+
+  constructor(
+    private readonly auth: Pick<AuthService, 'authenticate' | 'recheck'>,
+    events: Pick<Events, 'onSessionsRevoked'>,
+    private readonly loadersFor: (viewer: Viewer) => Context['loaders'],
+  ) {
+    events.onSessionsRevoked(({ userId }) => {
+      for (const [socket, viewer] of this.byUser.get(userId) ?? []) {
+        if (this.auth.recheck(viewer) === null) socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+      }
+    });
+  }
+
+  /**
+   * connection_init: a token in its payload, else the browser's session cookie on the upgrade
+   * request. A refusal closes graphql-ws sockets with 4403; the legacy protocol answers with its
+   * connection_error message (mercurius sends it on `false`).
+   */
+  connect(connection: WsConnection, payload: unknown): SocketContext | false {
+    const token = initToken(payload);
+    const viewer = token === undefined ? cookieViewer(connection.context.request) : this.auth.authenticate(token, 'bearer');
+    const { socket } = connection;
+    if (viewer === null) {
+      if (socket.protocol === 'graphql-transport-ws') socket.close(CLOSE_FORBIDDEN, 'Forbidden');
+      return false;
+    }
+    const userId = viewer.user.id;
+    const sockets = this.byUser.get(userId) ?? new Map<LiveSocket, Viewer>();
+    this.byUser.set(userId, sockets.set(socket, viewer));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && this.byUser.get(userId) === sockets) this.byUser.delete(userId);
+    });
+    return { viewer, loaders: this.loadersFor(viewer), socket };
+  }
+
+  /**
+   * Before each new subscription: the session and the user read again (the role may have changed,
+   * or the session ended on another instance), into the subscription's context; an ended session
+   * closes the socket with 4401.
+   */
+  recheck(context: SocketContext): void {
+    const viewer = context.viewer === null ? null : this.auth.recheck(context.viewer);
+    if (viewer === null) {
+      context.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+      throw new AppError('UNAUTHENTICATED', 'This session has ended; sign in again');
+    }
+    context.viewer = viewer;
+    context.loaders = this.loadersFor(viewer);
+  }
+}
