@@ -21,6 +21,7 @@ describe('configuration', () => {
     expect(c.cache.enabled).toBe(true);
     expect(c.superuser.password).toBeUndefined();
     expect(c.llm.clients).toEqual([]);
+    expect(c.graphql).toMatchObject({ maxDepth: 12, maxComplexity: 100_000, maxExpensiveFields: 5 });
   });
 
   it('names each wrong variable and what it expects', () => {
@@ -32,6 +33,7 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('SUPERUSER_PASSWORD:'))).toMatch(/at least 12/);
     expect(problems.find((p) => p.startsWith('SUPERUSER_EMAIL:'))).toMatch(/email/);
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT: expected at most 65535/);
+    expect(problemsOf({ GRAPHQL_MAX_EXPENSIVE_FIELDS: '0' })[0]).toMatch(/^GRAPHQL_MAX_EXPENSIVE_FIELDS: expected at least 1/);
     // Language-model variables are checked in the same pass.
     expect(problemsOf({ PORT: 'x', LLM_CLIENTS: 'openai' }).some((p) => p.startsWith('LLM_OPENAI_BASE_URL'))).toBe(true);
   });
