@@ -13,6 +13,12 @@ function unwrap(error: GraphQLError): GraphQLError[] {
   return [error];
 }
 
+/** The HTTP status an error carries (fastify's and mercurius's request errors do). */
+const statusOf = (error: GraphQLError): number | undefined => {
+  const status = (error.originalError as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+};
+
 /**
  * Every error leaves with an `extensions.code`. AppErrors keep their message and code; errors in
  * the request itself (syntax, validation, depth, complexity) are BAD_USER_INPUT; anything else is
@@ -24,11 +30,10 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): Format
   if (isAppError(original)) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } } as FormattedError;
   }
-  const status = (original as { statusCode?: unknown } | undefined)?.statusCode;
+  const status = statusOf(error);
   // Without a path, graphql-js refused the request itself (the document, or a variable's value);
   // with a path it failed while executing (serialising a value, say), which is ours.
-  const requestError =
-    (error.path === undefined && (original == null || original instanceof GraphQLError)) || (typeof status === 'number' && status < 500);
+  const requestError = (error.path === undefined && (original == null || original instanceof GraphQLError)) || (status !== undefined && status < 500);
   if (requestError) {
     const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
     return { ...base, message: error.message, extensions: { code } } as FormattedError;
@@ -60,11 +65,6 @@ export class RequestRefused extends AppError {
     super('BAD_USER_INPUT', message);
   }
 }
-
-const statusOf = (error: GraphQLError): number | undefined => {
-  const status = (error.originalError as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-};
 
 /**
  * A well-formed request whose GraphQL document (or variables) cannot run: a syntax or validation
