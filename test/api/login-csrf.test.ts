@@ -68,6 +68,7 @@ describe('GraphiQL page headers', () => {
       expect(csp, page).toContain("frame-ancestors 'none'");
       expect(csp, page).toContain("script-src 'self'");
       expect(csp, page).not.toMatch(/script-src[^;]*unsafe/);
+      expect(csp, page).toContain(`connect-src 'self' ws://${new URL(s.url).host}`);
       expect(res.headers.get('x-frame-options'), page).toBe('DENY');
     }
     // The page loads nothing inline that the policy would block: its one script is a file.
