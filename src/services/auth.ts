@@ -7,7 +7,7 @@ import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
 import type { Mailer } from '../mail/mailer.js';
-import { decoyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import { accountKey, PasswordGuesses, unknownNameKey } from '../auth/guesses.js';
 import { MinuteRateLimiter } from '../auth/rate-limiter.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -35,16 +35,10 @@ const INVALID_CREDENTIALS = 'The username, email or password is not right';
 const locked = (until: string): AppError =>
   new AppError('RATE_LIMITED', `Too many failed sign-ins for this account from this address; try again after ${until}`, { lockedUntil: until });
 
-/**
- * What failed sign-ins are counted under: the account, or for a name no account has, that name, so
- * an unknown name fails and locks exactly as a real account does.
- */
-export const signInAccount = (user: User | undefined, identifier: string): string =>
-  user === undefined ? `name:${identifier.toLowerCase()}` : `user:${user.id}`;
-
 /** Sign-in, sessions (idle and absolute expiry, revocation) and CSRF tokens. */
 export class AuthService {
   private readonly limiter: MinuteRateLimiter;
+  private readonly guesses: PasswordGuesses;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +49,7 @@ export class AuthService {
     private readonly events: Pick<Events, 'sessionsRevoked'>,
   ) {
     this.limiter = new MinuteRateLimiter(config.signIn.ratePerMinute);
+    this.guesses = new PasswordGuesses(store.signInFailures, config.signIn);
   }
 
   async signIn(identifier: string, password: string, client: ClientInfo): Promise<SignedIn> {
@@ -63,24 +58,20 @@ export class AuthService {
     }
     const name = identifier.trim();
     const user = this.store.users.byIdentifier(name);
-    const account = signInAccount(user, name);
-    const source = client.ip ?? 'unknown';
-    // Every answer costs one password check, so timing tells neither a lock nor an unknown name.
-    const lockedUntil = this.store.signInFailures.lockedUntil(account, source, new Date());
-    const right = await verifyPassword(user === undefined || lockedUntil !== null ? await decoyPasswordHash() : user.passwordHash, password);
-    if (lockedUntil !== null) throw locked(lockedUntil);
-    if (user === undefined || !right) {
-      const failure = this.store.signInFailures.record(account, source, this.config.signIn.maxFailures, this.config.signIn.lockoutMs, new Date());
+    // Per account and address: nobody elsewhere can lock the owner out, and an unknown name answers as an account does.
+    const guess = await this.guesses.check(user === undefined ? unknownNameKey(name) : accountKey(user), client.ip ?? 'unknown', user?.passwordHash, password);
+    if (guess.kind === 'locked') throw locked(guess.until);
+    if (user === undefined || guess.kind === 'wrong') {
+      const lockedUntil = guess.kind === 'wrong' ? guess.lockedUntil : null;
       this.audit.record(
         user ?? null,
         'auth.signInFailed',
         user === undefined ? null : { type: 'User', id: user.id },
-        { ...(user === undefined ? { identifier: name.slice(0, 100) } : {}), ip: client.ip, locked: failure.lockedUntil !== null },
+        { ...(user === undefined ? { identifier: name.slice(0, 100) } : {}), ip: client.ip, locked: lockedUntil !== null },
       );
-      if (failure.lockedUntil !== null) throw locked(failure.lockedUntil);
+      if (lockedUntil !== null) throw locked(lockedUntil);
       throw new AppError('UNAUTHENTICATED', INVALID_CREDENTIALS);
     }
-    this.store.signInFailures.clear(account, source);
     const token = newSecret();
     const csrfToken = newSecret();
     const session = this.store.db.transaction(() => {
@@ -148,7 +139,7 @@ export class AuthService {
   unlockSuperuser(): { username: string; locksEnded: number } {
     const user = this.store.users.superuser();
     if (user === undefined) throw new AppError('NOT_FOUND', 'There is no superuser yet; start the server once to create it');
-    const locksEnded = this.store.signInFailures.clearAccount(signInAccount(user, user.username), new Date());
+    const locksEnded = this.guesses.forgive(accountKey(user));
     this.audit.record(null, 'auth.unlock', { type: 'User', id: user.id }, { locksEnded });
     return { username: user.username, locksEnded };
   }

@@ -13,10 +13,10 @@ import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
 import { lookUp } from './lookup.js';
 import type { Mailer } from '../mail/mailer.js';
-import { decoyPasswordHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { generatePassword, hashPassword, passwordProblem } from '../auth/passwords.js';
 import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from '../validation.js';
 import { hasRole, requireViewer, type Viewer } from '../auth/viewer.js';
-import { signInAccount } from './auth.js';
+import { accountKey, PasswordGuesses } from '../auth/guesses.js';
 
 /** How a generated password reached its owner. */
 export type PasswordDelivery = 'EMAILED' | 'SHOWN_ONCE';
@@ -65,6 +65,8 @@ const tooManyGuesses = (until: string): AppError =>
 
 /** Accounts: the superuser's administration, and each user's own profile and password. */
 export class UserService {
+  private readonly guesses: PasswordGuesses;
+
   constructor(
     private readonly store: Store,
     private readonly audit: AuditService,
@@ -72,7 +74,9 @@ export class UserService {
     private readonly config: Pick<Config, 'superuser' | 'dataDir' | 'publicUrl' | 'signIn'>,
     private readonly log: (message: string, error: unknown) => void,
     private readonly events: Pick<Events, 'sessionsRevoked'>,
-  ) {}
+  ) {
+    this.guesses = new PasswordGuesses(store.signInFailures, config.signIn);
+  }
 
   /**
    * Creates the one superuser at first boot. Without SUPERUSER_PASSWORD a strong random password is
@@ -176,7 +180,7 @@ export class UserService {
     const password = generatePassword();
     this.store.users.setPassword(id, await hashPassword(password));
     // A new password ends the account's sign-in locks: its owner signs in with it at once.
-    this.store.signInFailures.clearAccount(signInAccount(target, target.username), new Date());
+    this.guesses.forgive(accountKey(target));
     const revoked = this.revokeAll(id);
     this.audit.record(actor, 'user.resetPassword', { type: 'User', id }, { sessionsRevoked: revoked });
     return this.deliverPassword(target, password, 'passwordReset');
@@ -203,18 +207,13 @@ export class UserService {
     const v = requireViewer(viewer);
     // Guesses at the current password from one session count like failed sign-ins from one
     // address: a stolen session cannot try passwords without end.
-    const account = signInAccount(v.user, v.user.username);
-    const source = `session:${v.session.id}`;
-    const lockedUntil = this.store.signInFailures.lockedUntil(account, source, new Date());
-    const right = await verifyPassword(lockedUntil === null ? v.user.passwordHash : await decoyPasswordHash(), currentPassword);
-    if (lockedUntil !== null) throw tooManyGuesses(lockedUntil);
-    if (!right) {
-      const failure = this.store.signInFailures.record(account, source, this.config.signIn.maxFailures, this.config.signIn.lockoutMs, new Date());
-      this.audit.record(v.user, 'profile.changePasswordFailed', { type: 'User', id: v.user.id }, { locked: failure.lockedUntil !== null });
-      if (failure.lockedUntil !== null) throw tooManyGuesses(failure.lockedUntil);
+    const guess = await this.guesses.check(accountKey(v.user), `session:${v.session.id}`, v.user.passwordHash, currentPassword);
+    if (guess.kind === 'locked') throw tooManyGuesses(guess.until);
+    if (guess.kind === 'wrong') {
+      this.audit.record(v.user, 'profile.changePasswordFailed', { type: 'User', id: v.user.id }, { locked: guess.lockedUntil !== null });
+      if (guess.lockedUntil !== null) throw tooManyGuesses(guess.lockedUntil);
       throw new AppError('BAD_USER_INPUT', 'The current password is not right', { field: 'currentPassword' });
     }
-    this.store.signInFailures.clear(account, source);
     const problem = passwordProblem(newPassword, [v.user.username, v.user.email, v.user.firstName, v.user.lastName]);
     if (problem !== null) throw new AppError('BAD_USER_INPUT', problem, { field: 'newPassword' });
     if (newPassword === currentPassword) throw new AppError('BAD_USER_INPUT', 'The new password is the same as the current one', { field: 'newPassword' });
