@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { weakPassword } from './auth/password-strength.js';
 import { parseLlmEnv, type LlmSettings } from './llm/settings.js';
 
 /**
@@ -40,7 +41,13 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v === '' ? undefined : v))
-    .pipe(z.string().min(12, { error: 'expected at least 12 characters' }).optional()),
+    .pipe(
+      z
+        .string()
+        .min(12, { error: 'expected at least 12 characters', abort: true })
+        .refine((v) => weakPassword(v, []) === null, { error: 'expected a password that is not easy to guess (see README, Security)' })
+        .optional(),
+    ),
 
   SESSION_IDLE_MINUTES: int(120, 1, 60 * 24 * 30),
   SESSION_ABSOLUTE_HOURS: int(72, 1, 24 * 365),

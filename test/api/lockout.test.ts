@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { codeOf, startServer, SUPERUSER, type TestServer, type GqlResult } from '../support/server.js';
 
 const SIGN_IN = 'mutation($u: String!, $p: String!) { signIn(identifier: $u, password: $p) { token } }';
@@ -73,5 +74,13 @@ describe('changing a password', () => {
       expect(r.body.errors?.[0]?.message, weak).toMatch(/too easy to guess/);
     }
     expect((await change(user.token, user.password, 'violet staircase humming 47')).body.data).toEqual({ changePassword: { username: 'weakling' } });
+  });
+});
+
+describe('the superuser\'s first password', () => {
+  it('refuses a SUPERUSER_PASSWORD that is easy to guess, however long', () => {
+    expect(() => loadConfig({ SUPERUSER_PASSWORD: 'administrator1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SUPERUSER_PASSWORD: 'administrator1' })).toThrow(/SUPERUSER_PASSWORD: expected a password that is not easy to guess/);
+    expect(loadConfig({ SUPERUSER_PASSWORD: SUPERUSER.password }).superuser.password).toBe(SUPERUSER.password);
   });
 });
