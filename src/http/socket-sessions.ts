@@ -8,6 +8,8 @@ import type { Context } from '../../resolvers/context.js';
 /** Close codes of the graphql-ws protocol. */
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;
+// setTimeout's longest delay (about 24.8 days); a later expiry is checked again then.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** The part of a `ws` WebSocket used here. */
 export interface LiveSocket {
@@ -82,11 +84,25 @@ export class SocketSessions {
     const userId = viewer.user.id;
     const sockets = this.byUser.get(userId) ?? new Map<LiveSocket, Viewer>();
     this.byUser.set(userId, sockets.set(socket, viewer));
+    const expiry = this.closeAtExpiry(socket, viewer);
     socket.once('close', () => {
+      clearTimeout(expiry.timer);
       sockets.delete(socket);
       if (sockets.size === 0 && this.byUser.get(userId) === sockets) this.byUser.delete(userId);
     });
     return { viewer, loaders: this.loadersFor(viewer), socket };
+  }
+
+  /** A session also ends at its absolute expiry; its socket closes then (4401) rather than stream on. */
+  private closeAtExpiry(socket: LiveSocket, viewer: Viewer): { timer?: NodeJS.Timeout } {
+    const expiry: { timer?: NodeJS.Timeout } = {};
+    const schedule = (): void => {
+      const delay = Math.min(Math.max(Date.parse(viewer.session.expiresAt) - Date.now(), 0), LONGEST_TIMER_MS);
+      expiry.timer = setTimeout(() => (this.auth.recheck(viewer) === null ? socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized') : schedule()), delay);
+      expiry.timer.unref();
+    };
+    schedule();
+    return expiry;
   }
 
   /**

@@ -219,6 +219,16 @@ describe('subscriptions', () => {
       await client.dispose();
     });
 
+    it('closes the socket when its session reaches its absolute expiry', async () => {
+      const user = await s.userWithRole('VIEWER', 'ws_expiring');
+      const session = s.core.services.auth.authenticate(user.token, 'bearer')?.session;
+      s.core.store.db.query('UPDATE sessions SET expires_at = ? WHERE id = ?').run(new Date(Date.now() + 1500).toISOString(), session?.id);
+      const { client, closed } = connect(s, user.token);
+      const first = firstOf(client, SUBSCRIPTION);
+      expect(await within(closed)).toMatchObject({ code: 4401 });
+      expect(await first).toMatchObject({ error: { code: 4401 } });
+    });
+
     it('checks the session again before every new subscription', async () => {
       const { user, client, closed } = await liveSocket('ws_recheck');
       // Ended behind the edge's back (as another instance would): no notice reaches this socket.
