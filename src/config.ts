@@ -30,6 +30,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url({ error: 'expected an absolute URL such as https://archive.example.org' }).optional(),
   TRUST_PROXY: bool(false),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), {
+      error: 'expected comma-separated origins such as https://app.example.org (scheme, host and port; no path)',
+    }),
 
   SUPERUSER_USERNAME: z
     .string()
@@ -85,6 +92,8 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   publicUrl: string;
   trustProxy: boolean;
+  /** Other origins whose pages may call the API with credentials (CORS, cookie posts, WebSockets). */
+  corsOrigins: readonly string[];
   superuser: { username: string; email: string; password: string | undefined };
   session: { idleMs: number; absoluteMs: number; cookieSecure: 'auto' | boolean };
   signIn: { maxFailures: number; lockoutMs: number; ratePerMinute: number; alerts: boolean };
@@ -129,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS,
     superuser: { username: e.SUPERUSER_USERNAME, email: e.SUPERUSER_EMAIL, password: e.SUPERUSER_PASSWORD },
     session: {
       idleMs: e.SESSION_IDLE_MINUTES * 60_000,

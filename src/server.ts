@@ -3,11 +3,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createApp, type App, type Services } from './app.js';
 import type { Config } from './config.js';
 import { authentication } from './http/authentication.js';
+import { registerCors } from './http/cors.js';
 import { isGraphqlErrors } from './http/errors.js';
 import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
+import { Origins } from './http/origins.js';
 import { requestLog } from './http/request-log.js';
 import { scheduleFileCollection } from './store/file-collection.js';
 import type { ModelStore } from './model-store/store.js';
@@ -55,9 +57,11 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   if (passwordFile !== null) app.log.warn(`Created the superuser "${config.superuser.username}"; its password is in ${passwordFile} (mode 0600)`);
   store.sessions.prune();
 
+  const origins = new Origins(config.publicUrl, config.corsOrigins);
   await app.register(cookie);
-  await app.register(authentication, { services, config });
-  await registerGraphql(app, services, core.events, config);
+  await registerCors(app, origins);
+  await app.register(authentication, { services, config, origins });
+  await registerGraphql(app, services, core.events, config, origins);
   core.jobs.queue.start();
   if (config.graphql.graphiql) await registerGraphiql(app);
   const stopFileCollection = scheduleFileCollection(store.files, config.fileRetentionMs, (message) => app.log.info(message));

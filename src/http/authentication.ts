@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../app.js';
 import type { Viewer } from '../auth/viewer.js';
+import type { Origins } from './origins.js';
 import type { SessionCookies } from '../../resolvers/context.js';
 
 export const SESSION_COOKIE = 'archaive_session';
@@ -27,14 +28,15 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * True when a browser says the request comes from another site's page (Fetch metadata, else Origin).
- * Clients other than browsers send neither header.
+ * True when a browser says the request comes from a page that is neither this server's nor listed
+ * in CORS_ORIGINS (Fetch metadata, else Origin). Clients other than browsers send neither header.
  */
-function crossSite(request: FastifyRequest, publicUrl: string): boolean {
+function crossSite(request: FastifyRequest, origins: Origins): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origins.isListed(origin)) return false;
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
-  const origin = request.headers.origin;
-  return origin !== undefined && origin !== new URL(publicUrl).origin && origin !== `${request.protocol}://${request.host}`;
+  return !origins.allows(request);
 }
 
 const refuse = (reply: FastifyReply, message: string) =>
@@ -43,10 +45,10 @@ const refuse = (reply: FastifyReply, message: string) =>
 /**
  * Resolves the viewer of every request from a bearer token (API clients) or the session cookie
  * (browsers). A cookie session that posts without its CSRF token is refused with 403, and so is any
- * post from another site's page without a bearer token: a form there cannot sign the browser in to
- * an account of the attacker's (login CSRF), whatever it posts.
+ * post from another site's page (one not listed in CORS_ORIGINS) without a bearer token: a form
+ * there cannot sign the browser in to an account of the attacker's (login CSRF), whatever it posts.
  */
-export const authentication = fp<{ services: Services; config: Config }>(async (app, { services, config }) => {
+export const authentication = fp<{ services: Services; config: Config; origins: Origins }>(async (app, { services, config, origins }) => {
   app.decorateRequest('viewer', null);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -55,7 +57,7 @@ export const authentication = fp<{ services: Services; config: Config }>(async (
       request.viewer = services.auth.authenticate(bearer, 'bearer');
       return;
     }
-    if (request.method === 'POST' && crossSite(request, config.publicUrl)) {
+    if (request.method === 'POST' && crossSite(request, origins)) {
       await refuse(reply, 'Requests from another site need a bearer token');
       return reply;
     }

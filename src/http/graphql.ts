@@ -9,6 +9,7 @@ import type { Context } from '../../resolvers/context.js';
 import { errorFormatter } from './errors.js';
 import { checkLimits } from './limits.js';
 import { createLoaders } from './loaders.js';
+import type { Origins } from './origins.js';
 import { checkNotJson, checkPost } from './request-body.js';
 import { buildSchema } from './schema.js';
 import { SocketSessions, type SocketContext, type WsConnection } from './socket-sessions.js';
@@ -23,7 +24,7 @@ declare module 'fastify' {
 }
 
 /** The GraphQL endpoint at /graphql: HTTP (GET and POST, multipart uploads) and WebSocket. */
-export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config): Promise<void> {
+export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config, origins: Origins): Promise<void> {
   // GraphQL multipart request protocol (file uploads), parsed before mercurius sees the body.
   app.addContentTypeParser('multipart/form-data', (request, _payload, done) => {
     request.isMultipart = true;
@@ -47,7 +48,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     return payload;
   });
 
-  const sockets = new SocketSessions(services.auth, events, (viewer) => createLoaders(services, viewer));
+  const sockets = new SocketSessions(services.auth, events, (viewer) => createLoaders(services, viewer), origins);
   // Each new subscription reads its session again and passes the same limits as an operation over HTTP.
   const schema = gateSubscriptions(
     buildSchema(),

@@ -3,6 +3,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { AppError } from '../errors.js';
 import type { Events } from '../events.js';
 import type { AuthService } from '../services/auth.js';
+import type { Origins } from './origins.js';
 import type { Context } from '../../resolvers/context.js';
 
 /** Close codes of the graphql-ws protocol. */
@@ -40,13 +41,10 @@ function initToken(payload: unknown): string | undefined {
 }
 
 /**
- * A browser's cookie session authenticates a WebSocket only from this server's own pages: the
- * cookie rides along with any page's WebSocket, so another origin's is refused.
+ * A browser's cookie session authenticates a WebSocket only from a page (the cookie rides along
+ * with any page's WebSocket); which pages may connect at all is checked before, in `connect`.
  */
-const cookieViewer = (request: FastifyRequest): Viewer | null => {
-  const origin = request.headers.origin;
-  return request.viewer !== null && origin !== undefined && URL.canParse(origin) && new URL(origin).host === request.host ? request.viewer : null;
-};
+const cookieViewer = (request: FastifyRequest): Viewer | null => (request.headers.origin === undefined ? null : request.viewer);
 
 /**
  * The sessions behind WebSockets: who may connect, and the open sockets of each user with the
@@ -60,6 +58,7 @@ export class SocketSessions {
     private readonly auth: Pick<AuthService, 'authenticate' | 'recheck'>,
     events: Pick<Events, 'onSessionsRevoked'>,
     private readonly loadersFor: (viewer: Viewer) => Context['loaders'],
+    private readonly origins: Pick<Origins, 'allows'>,
   ) {
     events.onSessionsRevoked(({ userId }) => {
       for (const [socket, viewer] of this.byUser.get(userId) ?? []) {
@@ -70,12 +69,14 @@ export class SocketSessions {
 
   /**
    * connection_init: a token in its payload, else the browser's session cookie on the upgrade
-   * request. A refusal closes graphql-ws sockets with 4403; the legacy protocol answers with its
+   * request. A browser's socket from a page that is neither this server's nor listed in
+   * CORS_ORIGINS is refused whatever it proves, as CORS would refuse its requests. A refusal closes graphql-ws sockets with 4403; the legacy protocol answers with its
    * connection_error message (mercurius sends it on `false`).
    */
   connect(connection: WsConnection, payload: unknown): SocketContext | false {
+    const { request } = connection.context;
     const token = initToken(payload);
-    const viewer = token === undefined ? cookieViewer(connection.context.request) : this.auth.authenticate(token, 'bearer');
+    const viewer = !this.origins.allows(request) ? null : token === undefined ? cookieViewer(request) : this.auth.authenticate(token, 'bearer');
     const { socket } = connection;
     if (viewer === null) {
       if (socket.protocol === 'graphql-transport-ws') socket.close(CLOSE_FORBIDDEN, 'Forbidden');
