@@ -36,7 +36,7 @@ describe('sign-in lockout per account and address', () => {
     expect(unknown).toEqual(known);
   });
 
-  it('npm run admin:unlock ends the superuser\'s locks', async () => {
+  it('npm run admin:unlock ends the superuser\'s locks', { timeout: 120_000 }, async () => {
     for (let i = 1; i <= 3; i++) await from('203.0.113.99', SUPERUSER.username, `wrong guess ${i}`);
     expect(codeOf(await from('203.0.113.99', SUPERUSER.username, SUPERUSER.password))).toBe('RATE_LIMITED');
     const run = spawnSync('npm', ['run', '--silent', 'admin:unlock'], { env: { ...process.env, DATA_DIR: s.dataDir, LOG_LEVEL: 'silent' }, encoding: 'utf8' });

@@ -50,7 +50,7 @@ describe('what users see of each other', () => {
 });
 
 describe('files on disk', () => {
-  it('creates DATA_DIR 0700 and the database and images 0600 under umask 022', async () => {
+  it('creates DATA_DIR 0700 and the database and images 0600 under umask 022', { timeout: 60_000 }, async () => {
     const parent = mkdtempSync(path.join(tmpdir(), 'archaive-modes-'));
     const dataDir = path.join(parent, 'data');
     const umask = process.umask(0o022);
@@ -71,7 +71,7 @@ describe('files on disk', () => {
     }
   });
 
-  it('stops serving replaced pictures and deleted scans at once, and deletes them after FILE_RETENTION_HOURS', async () => {
+  it('stops serving replaced pictures and deleted scans at once, and deletes them after FILE_RETENTION_HOURS', { timeout: 120_000 }, async () => {
     let s = await startServer();
     const dataDir = s.dataDir;
     try {
@@ -112,7 +112,7 @@ describe('files on disk', () => {
 });
 
 describe('the request log', () => {
-  it('names a GET operation but logs neither its query nor its variables', async () => {
+  it('names a GET operation but logs neither its query nor its variables', { timeout: 120_000 }, async () => {
     const server = await startServerProcess({ LOG_LEVEL: 'info' });
     try {
       const params = new URLSearchParams({
