@@ -7,6 +7,7 @@ import type { Context } from './context.js';
 import { languageResolvers } from './language.js';
 import { nodeResolvers } from './node.js';
 import { scalarResolvers } from './scalars.js';
+import { systemResolvers } from './system.js';
 import { traceResolvers } from './traces.js';
 import { userResolvers } from './users.js';
 
@@ -19,4 +20,5 @@ export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   batchResolvers,
   traceResolvers,
   languageResolvers,
+  systemResolvers,
 ]);

@@ -74,5 +74,6 @@ export const userResolvers: IResolvers<unknown, Context> = {
         return data;
       }),
     removeProfilePicture: (_p, _a, ctx) => ctx.services.users.setAvatar(ctx.viewer, null),
+    removeUserPicture: (_p, args: { id: string }, ctx) => ctx.services.users.removePicture(ctx.viewer, localId(args.id, 'User')),
   },
 };

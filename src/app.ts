@@ -25,6 +25,7 @@ import { ChangeRecorder } from './services/changes.js';
 import { CollectionService } from './services/collections.js';
 import { FigureService } from './services/figures.js';
 import { IntegrationService } from './services/integration.js';
+import { MaintenanceService } from './services/maintenance.js';
 import { ModelStatusService } from './services/model-status.js';
 import { NodeService } from './services/nodes.js';
 import { TraceService } from './services/traces.js';
@@ -95,6 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     traces: new TraceService(store),
     modelStatus: new ModelStatusService(store),
     nodes: new NodeService(),
+    maintenance: new MaintenanceService(store, audit),
   };
 
   return {

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  // Maintenance mode is on: changes are refused until the superuser ends it.
+  | 'MAINTENANCE'
   | 'INTERNAL'
   // Domain codes used below the edge (pipelines, models, language models).
   | 'MODEL_MISSING'

@@ -83,7 +83,7 @@ function isDocumentProblem(error: GraphQLError): boolean {
  * GraphQL-over-HTTP status codes. 200 once execution ran. A request that could not run has no
  * `data` entry; a malformed HTTP request is 4xx (400, 405 for a mutation over GET, 415) for every
  * client; a document that cannot run is 400 for `application/graphql-response+json` clients and
- * 200 for legacy `application/json` ones, as the spec asks.
+ * 200 for legacy `application/json` ones, as the spec asks; a change refused in maintenance mode is 503.
  */
 export function errorFormatter(
   execution: ExecutionResult & { statusCode?: number },
@@ -98,6 +98,8 @@ export function errorFormatter(
   if (execution.data !== undefined) return { statusCode: 200, response: { data: execution.data, errors: formatted } };
   let statusCode: number;
   if (errors.some((e) => e.extensions?.code === 'INTERNAL')) statusCode = 500;
+  // Maintenance mode: the service is unavailable for changes for a while, not the request wrong.
+  else if (errors.some((e) => e.extensions?.code === 'MAINTENANCE')) statusCode = 503;
   else if (raw.every(isDocumentProblem)) statusCode = wantsGraphqlResponse ? 400 : 200;
   else statusCode = raw.map(statusOf).find((s) => s !== undefined && s >= 400 && s < 500) ?? 400;
   return { statusCode, response: { errors: formatted } };

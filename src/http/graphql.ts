@@ -9,6 +9,7 @@ import type { Context } from '../../resolvers/context.js';
 import { errorFormatter } from './errors.js';
 import { checkLimits } from './limits.js';
 import { createLoaders } from './loaders.js';
+import { refuseChangesInMaintenance } from './maintenance-gate.js';
 import type { Origins } from './origins.js';
 import { checkNotJson, checkPost } from './request-body.js';
 import { buildSchema } from './schema.js';
@@ -101,5 +102,8 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
   // queryDepth counts it, and GraphiQL's schema query is 15 levels deep).
   app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
     checkLimits(schema, document, variables ?? {}, config.graphql);
+  });
+  app.graphql.addHook('preExecution', async (_schema, document, context) => {
+    refuseChangesInMaintenance(document, (context as Partial<Context>).viewer ?? null, services.maintenance);
   });
 }

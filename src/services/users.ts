@@ -236,6 +236,15 @@ export class UserService {
     return updated;
   }
 
+  /** The superuser removes anyone's picture (an offensive or private one, say). */
+  removePicture(viewer: Viewer | null, id: string): User {
+    const actor = requireViewer(viewer, 'SUPERUSER').user;
+    lookUp(this.store, 'User', id);
+    const updated = this.store.users.update(id, { avatarSha256: null }) as User;
+    this.audit.record(actor, 'user.removePicture', { type: 'User', id });
+    return updated;
+  }
+
   /** Ends the user's sessions but `keep`, and closes their open WebSockets at once. */
   private revokeAll(userId: string, keep: string | null = null): number {
     const revoked = this.store.sessions.revokeAllForUser(userId, keep);

@@ -311,10 +311,21 @@ CREATE INDEX figures_headshot ON figures(headshot_sha256);
 CREATE INDEX faces_source ON faces(source_sha256);
 `;
 
+// Maintenance mode: at most one row, present while it is on. A row in the database rather than a
+// flag in memory, so that `npm run admin:maintenance` reaches a running server and a restart keeps it.
+const maintenance = /* sql */ `
+CREATE TABLE maintenance (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  message  TEXT,
+  since    TEXT NOT NULL
+);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
   { version: 3, name: 'figure changes that can be undone', sql: figureChanges },
   { version: 4, name: 'language steps that failed on an artefact', sql: stepFailures },
   { version: 5, name: 'sign-in failures per account and address; when file bytes were stored', sql: signInFailures },
+  { version: 6, name: 'maintenance mode', sql: maintenance },
 ];

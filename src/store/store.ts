@@ -8,6 +8,7 @@ import { BookRepository } from './repositories/books.js';
 import { CategoryRepository } from './repositories/categories.js';
 import { FigureChangeRepository } from './repositories/figure-changes.js';
 import { FigureRepository } from './repositories/figures.js';
+import { MaintenanceRepository } from './repositories/maintenance.js';
 import { ModelRecordRepository } from './repositories/model-records.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { SignInFailureRepository } from './repositories/sign-in-failures.js';
@@ -33,6 +34,7 @@ export class Store {
   readonly stepFailures: StepFailureRepository;
   readonly traces: TraceRepository;
   readonly models: ModelRecordRepository;
+  readonly maintenance: MaintenanceRepository;
 
   constructor(dataDir: string, limits: { maxBytes: number; maxPixels: number }) {
     this.db = new Db(path.join(dataDir, 'archaive.sqlite'));
@@ -50,6 +52,7 @@ export class Store {
     this.stepFailures = new StepFailureRepository(this.db);
     this.traces = new TraceRepository(this.db);
     this.models = new ModelRecordRepository(this.db);
+    this.maintenance = new MaintenanceRepository(this.db);
   }
 
   /** True when the database answers. */
