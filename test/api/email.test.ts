@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtp } from '../support/smtp.js';
+import { mailParts, startSmtp } from '../support/smtp.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
 
-/** The decoded text of a quoted-printable or plain mail body, enough to find a password in it. */
-const text = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+/** The plain-text part of a mail. */
+const text = (raw: string) => mailParts(raw)['text/plain'] ?? '';
 
 describe('account emails over SMTP', () => {
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -30,6 +30,25 @@ describe('account emails over SMTP', () => {
     const password = /One-time password: (\S+)/.exec(text(mail.raw))?.[1];
     expect(password).toMatch(/^[A-Za-z0-9]{20}$/);
     expect(await s.signIn('mailee', password as string)).toBeTypeOf('string');
+  });
+
+  it('sends HTML with a plain-text part from one template, every value escaped in the HTML', async () => {
+    await s.gql('mutation { createUser(input: { username: "marked", email: "marked@example.org", role: VIEWER }) { delivery } }', {}, admin);
+    const parts = mailParts((await smtp.mailTo('marked@example.org', /Your new account/)).raw);
+    expect(Object.keys(parts).sort()).toEqual(['text/html', 'text/plain']);
+    const password = /One-time password: (\S+)/.exec(parts['text/plain'] ?? '')?.[1] as string;
+    expect(parts['text/plain']).toContain('歡迎 Welcome to ArchAIve, marked.');
+    expect(parts['text/html']).toContain(`One-time password: <strong>${password}</strong>`);
+    expect(parts['text/html']).toContain(`<a href="${s.config.publicUrl}/graphiql">`);
+
+    // A client chooses its own User-Agent, which the sign-in alert repeats.
+    const agent = '<script>alert("owned")</script> & co';
+    const signIn = await s.gql('mutation($p: String!) { signIn(identifier: "marked", password: $p) { token } }', { p: password }, undefined, { 'user-agent': agent });
+    expect(signIn.body.errors).toBeUndefined();
+    const alert = mailParts((await smtp.mailTo('marked@example.org', /Subject: New sign-in/)).raw);
+    expect(alert['text/plain']).toContain(`(${agent})`);
+    expect(alert['text/html']).not.toContain('<script>');
+    expect(alert['text/html']).toContain('<strong>&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt; &amp; co</strong>');
   });
 
   it('emails a reset password, a password-changed notice and sign-in alerts', async () => {
