@@ -103,11 +103,11 @@ describe('CORS and the origins allowed to use credentials (CORS_ORIGINS)', () =>
 });
 
 describe('CORS_ORIGINS', () => {
-  it('is validated: an origin with a path is refused at boot', async () => {
+  it('is validated: an origin with a path is refused at boot', { timeout: 60_000 }, async () => {
     await expect(startServer({ CORS_ORIGINS: 'https://app.example/path' })).rejects.toThrow(/CORS_ORIGINS: expected comma-separated origins/);
   });
 
-  it('defaults to none: no origin gets CORS headers', async () => {
+  it('defaults to none: no origin gets CORS headers', { timeout: 60_000 }, async () => {
     const s = await startServer();
     try {
       const res = await fetch(`${s.url}/graphql`, { method: 'OPTIONS', headers: { origin: LISTED, 'access-control-request-method': 'POST' } });
