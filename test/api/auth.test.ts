@@ -136,9 +136,10 @@ describe('account lockout', () => {
     expect(until).toBeLessThan(Date.now() + lockoutMs + 1000);
     // The server reads the time through Date, in this process: move only the clock, not the timers.
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(until - 1000);
+    vi.setSystemTime(until - 1);
     expect(codeOf(await attempt('patient', password))).toBe('RATE_LIMITED');
-    vi.setSystemTime(until + 1000);
+    // Locked until that instant, not at it.
+    vi.setSystemTime(until);
     const token = (await attempt('patient', password)).body.data?.signIn.token;
     expect(token).toBeTypeOf('string');
     // Unlocked for good: a wrong password counts from zero again.
@@ -195,6 +196,113 @@ describe('account administration', () => {
   });
 });
 
+describe('what account changes leave in the audit log', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startServer();
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  interface AuditNode {
+    action: string;
+    actorName: string;
+    targetId: string | null;
+    detail: Record<string, unknown> | null;
+  }
+  const audit = async (action: string, targetId?: string): Promise<AuditNode[]> =>
+    (
+      await s.gql<{ auditLog: { nodes: AuditNode[] } }>(
+        'query($a: String!, $t: ID) { auditLog(last: 50, filter: { action: $a, targetId: $t }) { nodes { action actorName targetId detail } } }',
+        { a: action, t: targetId ?? null },
+        admin,
+      )
+    ).body.data?.auditLog.nodes ?? [];
+  const signInAs = (identifier: string, password: string) =>
+    s.gql('mutation($i: String!, $p: String!) { signIn(identifier: $i, password: $p) { token } }', { i: identifier, p: password });
+
+  it('records failed sign-ins: the name typed for an unknown account, the account otherwise, and sign-outs', async () => {
+    const user = await s.userWithRole('VIEWER', 'typist');
+    expect(codeOf(await signInAs('  ghost-of-nobody  ', 'not the password'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await signInAs('typist', 'not the password'))).toBe('UNAUTHENTICATED');
+    const failed = await audit('auth.signInFailed');
+    expect(failed).toContainEqual({ action: 'auth.signInFailed', actorName: 'system', targetId: null, detail: { identifier: 'ghost-of-nobody', ip: '127.0.0.1', locked: false } });
+    expect(failed).toContainEqual({ action: 'auth.signInFailed', actorName: 'typist', targetId: user.id, detail: { ip: '127.0.0.1', locked: false } });
+    await s.gql('mutation { signOut }', {}, user.token);
+    expect(await audit('auth.signOut', user.id)).toEqual([{ action: 'auth.signOut', actorName: 'typist', targetId: user.id, detail: null }]);
+  });
+
+  it('keeps sessions through an edit that leaves the role as it is, and records the fields edited', async () => {
+    const user = await s.userWithRole('VIEWER', 'steady');
+    const edit = (input: Record<string, unknown>) => s.gql('mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { role } }', { id: user.id, input }, admin);
+    expect((await edit({ title: 'Volunteer' })).body.errors).toBeUndefined();
+    expect((await edit({ role: 'VIEWER', lastName: 'Tan' })).body.errors).toBeUndefined();
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: { username: 'steady', role: 'VIEWER' } });
+    expect((await audit('user.update', user.id)).map((e) => e.detail)).toEqual([{ fields: ['title'] }, { fields: ['role', 'lastName'] }]);
+  });
+
+  it("never changes the superuser's role, nor resets the superuser's own password, but edits its profile", async () => {
+    const me = (await s.gql<{ me: { id: string } }>('{ me { id } }', {}, admin)).body.data?.me.id;
+    const role = await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST }) { role } }', { id: me }, admin);
+    expect(codeOf(role)).toBe('FORBIDDEN');
+    expect(role.body.errors?.[0]?.message).toBe('The superuser role cannot be changed');
+    const title = await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { title: "Head of archives" }) { role title } }', { id: me }, admin);
+    expect(title.body.data).toEqual({ updateUser: { role: 'SUPERUSER', title: 'Head of archives' } });
+    const reset = await s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id: me }, admin);
+    expect(codeOf(reset)).toBe('FORBIDDEN');
+    expect(reset.body.errors?.[0]?.message).toBe('Change your own password with changePassword');
+  });
+
+  it("revokes all of a user's sessions and records how many", async () => {
+    const user = await s.userWithRole('VIEWER', 'traveller');
+    await s.signIn('traveller', user.password);
+    const revoked = await s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: user.id }, admin);
+    expect(revoked.body.data).toEqual({ revokeUserSessions: 2 });
+    expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
+    expect((await audit('user.revokeSessions', user.id)).map((e) => e.detail)).toEqual([{ sessionsRevoked: 2 }]);
+  });
+
+  it('records password resets with the sessions they ended, and password changes; refuses the same password again', async () => {
+    const user = await s.userWithRole('VIEWER', 'forgetter');
+    const reset = await s.gql<{ resetUserPassword: { oneTimePassword: string } }>(
+      'mutation($id: ID!) { resetUserPassword(id: $id) { oneTimePassword } }',
+      { id: user.id },
+      admin,
+    );
+    const password = reset.body.data?.resetUserPassword.oneTimePassword as string;
+    expect((await audit('user.resetPassword', user.id)).map((e) => [e.actorName, e.detail])).toEqual([[SUPERUSER.username, { sessionsRevoked: 1 }]]);
+    const token = await s.signIn('forgetter', password);
+    const change = (current: string, next: string) =>
+      s.gql('mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { username } }', { c: current, n: next }, token);
+    const wrong = await change('not my password at all', 'a brand new passphrase');
+    expect(wrong.body.errors?.[0]).toMatchObject({ message: 'The current password is not right', extensions: { code: 'BAD_USER_INPUT', field: 'currentPassword' } });
+    expect((await change(password, 'short')).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    const same = await change(password, password);
+    expect(same.body.errors?.[0]).toMatchObject({ message: 'The new password is the same as the current one', extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' } });
+    expect(await audit('profile.changePassword', user.id)).toEqual([]);
+    expect((await change(password, 'violet harbour lantern quietly')).body.errors).toBeUndefined();
+    expect(await audit('profile.changePassword', user.id)).toEqual([{ action: 'profile.changePassword', actorName: 'forgetter', targetId: user.id, detail: null }]);
+  });
+});
+
+describe("the superuser's own sessions", () => {
+  it('revokes all but the one making the request', async () => {
+    // A server of its own: this ends every other superuser session, the test helper's included.
+    const s = await startServer();
+    try {
+      const mine = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+      const others = [await s.signIn(SUPERUSER.username, SUPERUSER.password), await s.signIn(SUPERUSER.username, SUPERUSER.password)];
+      const me = (await s.gql<{ me: { id: string } }>('{ me { id } }', {}, mine)).body.data?.me.id;
+      expect((await s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: me }, mine)).body.data).toEqual({ revokeUserSessions: 2 });
+      expect((await s.gql(ME, {}, mine)).body.data).toEqual({ me: { username: SUPERUSER.username, role: 'SUPERUSER' } });
+      for (const token of others) expect((await s.gql(ME, {}, token)).body.data).toEqual({ me: null });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('sign-in rate limit per address', () => {
   it('refuses sign-ins past the per-minute limit with RATE_LIMITED, right password or not', async () => {
     const s = await startServer({ SIGNIN_RATE_PER_MINUTE: '3' });
@@ -247,6 +355,35 @@ describe('cookie sessions and CSRF', () => {
     const ok = await post({ 'x-csrf-token': csrf });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ data: { createBook: { title: 'Cookie book' } } });
+  });
+
+  it('signs out a cookie session and clears both cookies', async () => {
+    const { cookie, csrf } = await cookieSignIn();
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+      body: JSON.stringify({ query: 'mutation { signOut }' }),
+    });
+    expect(await res.json()).toEqual({ data: { signOut: true } });
+    const cleared = res.headers.getSetCookie();
+    for (const name of ['archaive_session', 'archaive_csrf']) {
+      const c = cleared.find((x) => x.startsWith(`${name}=`));
+      expect(c, name).toMatch(new RegExp(`^${name}=;`));
+      expect(c, name).toMatch(/Path=\//);
+      expect(c, name).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
+    }
+    const me = await fetch(`${s.url}/graphql?query=${encodeURIComponent('{ me { username } }')}`, { headers: { cookie } });
+    expect(await me.json()).toEqual({ data: { me: null } });
+  });
+
+  it('treats a cookie of no live session as signed out, with no CSRF token asked for', async () => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `archaive_session=${'x'.repeat(43)}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: null } });
   });
 
   it('lets GET queries through with the cookie alone (GET cannot mutate)', async () => {

@@ -42,11 +42,12 @@ const page = (args: PageArgs, q: KeysetQuery = ALL) => {
   return { seqs: p.items.map((r) => r.seq), next: p.hasNextPage, previous: p.hasPreviousPage, cursors: p.cursors };
 };
 
-const codeOf = (fn: () => unknown): string | undefined => {
+/** The code, field and message of the AppError `fn` throws. */
+const refusal = (fn: () => unknown): { code: string; field: unknown; message: string } | undefined => {
   try {
     fn();
   } catch (e) {
-    return isAppError(e) ? e.code : 'not an AppError';
+    return isAppError(e) ? { code: e.code, field: e.details?.field, message: e.message } : { code: 'not an AppError', field: undefined, message: String(e) };
   }
   return undefined;
 };
@@ -120,7 +121,26 @@ describe('keyset pages backward (last/before)', () => {
   it('keeps rows between after and before when both are given', () => {
     fill(10);
     expect(page({ first: 10, after: encodeCursor(2), before: encodeCursor(6) }).seqs).toEqual([3, 4, 5]);
+    // first with before still pages forward, from the start of the range.
+    expect(page({ first: 2, after: encodeCursor(2), before: encodeCursor(6) }).seqs).toEqual([3, 4]);
+    expect(page({ first: 2, before: encodeCursor(6) })).toMatchObject({ seqs: [1, 2], next: true, previous: false });
     expect(page({ last: 2, after: encodeCursor(2), before: encodeCursor(6) })).toMatchObject({ seqs: [4, 5], previous: true, next: true });
+  });
+});
+
+describe('keyset pages of a descending order (newest first)', () => {
+  const NEWEST: KeysetQuery = { ...ALL, descending: true };
+
+  it('walks down with first/after and up with last/before', () => {
+    fill(5);
+    const first = page({ first: 2 }, NEWEST);
+    expect(first).toMatchObject({ seqs: [5, 4], next: true, previous: false });
+    expect(page({ first: 2, after: first.cursors.at(-1) }, NEWEST)).toMatchObject({ seqs: [3, 2], next: true, previous: true });
+    expect(page({ first: 2, after: encodeCursor(2) }, NEWEST)).toMatchObject({ seqs: [1], next: false, previous: true });
+    const last = page({ last: 2 }, NEWEST);
+    expect(last).toMatchObject({ seqs: [2, 1], next: false, previous: true });
+    expect(page({ last: 2, before: last.cursors[0] }, NEWEST)).toMatchObject({ seqs: [4, 3], next: true, previous: true });
+    expect(page({ last: 5, before: encodeCursor(4) }, NEWEST)).toMatchObject({ seqs: [5], next: true, previous: false });
   });
 });
 
@@ -130,16 +150,16 @@ describe('paging arguments', () => {
     expect(page({ first: 0 })).toMatchObject({ seqs: [], next: true });
     expect(page({ first: MAX_PAGE_SIZE }).seqs).toHaveLength(3);
     expect(page({ last: MAX_PAGE_SIZE }).seqs).toHaveLength(3);
-    expect(codeOf(() => page({ first: 1, last: 1 }))).toBe('BAD_USER_INPUT');
+    expect(refusal(() => page({ first: 1, last: 1 }))).toEqual({ code: 'BAD_USER_INPUT', field: 'first', message: 'Pass either first or last, not both' });
     for (const n of [-1, MAX_PAGE_SIZE + 1]) {
-      expect(codeOf(() => page({ first: n }))).toBe('BAD_USER_INPUT');
-      expect(codeOf(() => page({ last: n }))).toBe('BAD_USER_INPUT');
+      expect(refusal(() => page({ first: n }))).toEqual({ code: 'BAD_USER_INPUT', field: 'first', message: `first must be between 0 and ${MAX_PAGE_SIZE}` });
+      expect(refusal(() => page({ last: n }))).toEqual({ code: 'BAD_USER_INPUT', field: 'last', message: `last must be between 0 and ${MAX_PAGE_SIZE}` });
     }
   });
 
   it('refuses a cursor that is not one of ours with BAD_USER_INPUT', () => {
     for (const bad of ['not-a-cursor', Buffer.from('c:').toString('base64url'), Buffer.from('c:1x').toString('base64url'), Buffer.from('xc:1').toString('base64url')]) {
-      expect(codeOf(() => decodeCursor(bad))).toBe('BAD_USER_INPUT');
+      expect(refusal(() => decodeCursor(bad))).toEqual({ code: 'BAD_USER_INPUT', field: 'cursor', message: 'Invalid cursor' });
     }
     expect(decodeCursor(encodeCursor(42))).toBe(42);
   });
