@@ -321,6 +321,13 @@ CREATE TABLE maintenance (
 );
 `;
 
+// Generated passwords (new accounts, resets) are one-time: they expire, and the first sign-in with
+// one must choose a new password before anything else.
+const oneTimePasswords = /* sql */ `
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN password_expires_at TEXT;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
@@ -328,4 +335,5 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'language steps that failed on an artefact', sql: stepFailures },
   { version: 5, name: 'sign-in failures per account and address; when file bytes were stored', sql: signInFailures },
   { version: 6, name: 'maintenance mode', sql: maintenance },
+  { version: 7, name: 'one-time passwords expire and force a change', sql: oneTimePasswords },
 ];
