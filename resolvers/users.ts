@@ -13,6 +13,7 @@ export const userResolvers: IResolvers<unknown, Context> = {
     email: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.email ?? null,
     contact: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.contact ?? null,
     lastSignInAt: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.lastSignInAt ?? null,
+    mustChangePassword: (u: User, _a, ctx) => ctx.services.users.privateDetails(ctx.viewer, u)?.mustChangePassword ?? null,
     avatar: (u: User, _a, ctx) => ctx.services.users.avatar(u),
     sessions: (u: User, _a, ctx) => ctx.services.users.sessions(ctx.viewer, u),
     auditLog: (u: User, args: ConnectionArgs, ctx) => {
@@ -56,14 +57,14 @@ export const userResolvers: IResolvers<unknown, Context> = {
       return true;
     },
     createUser: (_p, args: { input: Record<string, unknown> }, ctx) => ctx.services.users.createUser(ctx.viewer, args.input),
-    updateUser: (_p, args: { id: string; input: Record<string, unknown> }, ctx) =>
-      ctx.services.users.updateUser(ctx.viewer, localId(args.id, 'User'), args.input),
-    deleteUser: (_p, args: { id: string }, ctx) => {
-      ctx.services.users.deleteUser(ctx.viewer, localId(args.id, 'User'));
-      return args.id;
+    updateUser: (_p, args: { userId: string; input: Record<string, unknown> }, ctx) =>
+      ctx.services.users.updateUser(ctx.viewer, localId(args.userId, 'User', 'userId'), args.input),
+    deleteUser: (_p, args: { userId: string }, ctx) => {
+      ctx.services.users.deleteUser(ctx.viewer, localId(args.userId, 'User', 'userId'));
+      return args.userId;
     },
-    resetUserPassword: (_p, args: { id: string }, ctx) => ctx.services.users.resetPassword(ctx.viewer, localId(args.id, 'User')),
-    revokeUserSessions: (_p, args: { id: string }, ctx) => ctx.services.users.revokeSessions(ctx.viewer, localId(args.id, 'User')),
+    resetUserPassword: (_p, args: { userId: string }, ctx) => ctx.services.users.resetPassword(ctx.viewer, localId(args.userId, 'User', 'userId')),
+    revokeUserSessions: (_p, args: { userId: string }, ctx) => ctx.services.users.revokeSessions(ctx.viewer, localId(args.userId, 'User', 'userId')),
     updateProfile: (_p, args: { input: Record<string, unknown> }, ctx) => ctx.services.users.updateProfile(ctx.viewer, args.input),
     changePassword: (_p, args: { currentPassword: string; newPassword: string }, ctx) =>
       ctx.services.users.changePassword(ctx.viewer, args.currentPassword, args.newPassword),
@@ -74,6 +75,6 @@ export const userResolvers: IResolvers<unknown, Context> = {
         return data;
       }),
     removeProfilePicture: (_p, _a, ctx) => ctx.services.users.setAvatar(ctx.viewer, null),
-    removeUserPicture: (_p, args: { id: string }, ctx) => ctx.services.users.removePicture(ctx.viewer, localId(args.id, 'User')),
+    removeUserPicture: (_p, args: { userId: string }, ctx) => ctx.services.users.removePicture(ctx.viewer, localId(args.userId, 'User', 'userId')),
   },
 };

@@ -63,6 +63,7 @@ const envSchema = z.object({
   SIGNIN_LOCKOUT_MINUTES: int(15, 1, 24 * 60),
   SIGNIN_RATE_PER_MINUTE: int(20, 1, 10_000),
   SIGNIN_ALERTS: bool(false),
+  ONE_TIME_PASSWORD_HOURS: int(72, 1, 24 * 30),
 
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'expected smtp://user:pass@host:port or smtps://…' })
@@ -83,6 +84,10 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
   MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
   FILE_RETENTION_HOURS: int(24, 1, 24 * 365),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[user:pass@]host:port[/db] or rediss://…' }).optional(),
+  API_ROLE: z.enum(['primary', 'secondary'], { error: 'expected primary or secondary' }).default('primary'),
+  WORKER_LOCK_SECONDS: int(30, 1, 3600),
 });
 
 export type Config = Readonly<{
@@ -96,7 +101,8 @@ export type Config = Readonly<{
   corsOrigins: readonly string[];
   superuser: { username: string; email: string; password: string | undefined };
   session: { idleMs: number; absoluteMs: number; cookieSecure: 'auto' | boolean };
-  signIn: { maxFailures: number; lockoutMs: number; ratePerMinute: number; alerts: boolean };
+  /** `oneTimePasswordMs`: how long a generated password (new account, reset) works before its first use. */
+  signIn: { maxFailures: number; lockoutMs: number; ratePerMinute: number; alerts: boolean; oneTimePasswordMs: number };
   smtp: { url: string; from: string } | undefined;
   cache: { enabled: boolean; ttlSeconds: number };
   graphql: { graphiql: boolean; maxDepth: number; maxComplexity: number; maxExpensiveFields: number };
@@ -107,6 +113,13 @@ export type Config = Readonly<{
   workers: number;
   /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
   llm: LlmSettings;
+  /**
+   * Redis (REDIS_URL): inference on remote workers (BullMQ) and events shared by every API instance.
+   * `lockMs`: how long a worker that stopped answering keeps its job before another one takes it.
+   */
+  redis: { url: string; lockMs: number } | undefined;
+  /** primary: owns the job queue (one per database); secondary: serves the API and forwards queue work to it. */
+  role: 'primary' | 'secondary';
 }>;
 
 export class ConfigError extends Error {
@@ -129,7 +142,11 @@ export function loadConfig(env: Env = process.env): Config {
         return `${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`;
       });
   if (llm instanceof Error) problems.push(...((llm.details?.problems as string[] | undefined) ?? [llm.message]));
-  if (!parsed.success || llm instanceof Error) throw new ConfigError(problems);
+  // A secondary reaches the primary's queue only through Redis.
+  if (parsed.success && parsed.data.API_ROLE === 'secondary' && parsed.data.REDIS_URL === undefined) {
+    problems.push('API_ROLE: secondary needs REDIS_URL (got "secondary" without it)');
+  }
+  if (!parsed.success || llm instanceof Error || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -150,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
       lockoutMs: e.SIGNIN_LOCKOUT_MINUTES * 60_000,
       ratePerMinute: e.SIGNIN_RATE_PER_MINUTE,
       alerts: e.SIGNIN_ALERTS,
+      oneTimePasswordMs: e.ONE_TIME_PASSWORD_HOURS * 3_600_000,
     },
     smtp: e.SMTP_URL === undefined ? undefined : { url: e.SMTP_URL, from: e.SMTP_FROM },
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL_SECONDS },
@@ -163,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
     workers: e.WORKERS,
     llm,
+    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, lockMs: e.WORKER_LOCK_SECONDS * 1000 },
+    role: e.API_ROLE,
   };
 }
 

@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  // A one-time password was used after it expired: the superuser issues a new one.
+  | 'PASSWORD_EXPIRED'
+  // Signed in with a one-time password: only changePassword (and signOut) until a password is chosen.
+  | 'PASSWORD_CHANGE_REQUIRED'
   // Maintenance mode is on: changes are refused until the superuser ends it.
   | 'MAINTENANCE'
   | 'INTERNAL'

@@ -4,8 +4,8 @@
  * username, a client's User-Agent), so no value can become markup.
  */
 export type MailTemplate =
-  | { kind: 'accountCreated'; username: string; password: string; signInUrl: string }
-  | { kind: 'passwordReset'; username: string; password: string; signInUrl: string }
+  | { kind: 'accountCreated'; username: string; password: string; expiresAt: string; signInUrl: string }
+  | { kind: 'passwordReset'; username: string; password: string; expiresAt: string; signInUrl: string }
   | { kind: 'passwordChanged'; username: string }
   | { kind: 'signInAlert'; username: string; at: string; ip: string | null; userAgent: string | null };
 
@@ -69,13 +69,13 @@ export function renderMail(t: MailTemplate): RenderedMail {
       return render('Your new account | ArchAIve', [
         [line`歡迎 Welcome to ArchAIve, ${t.username}.`],
         [line`Username: ${t.username}`, line`One-time password: ${t.password}`],
-        [line`Sign in at ${link(t.signInUrl)} and change this password straight away.`],
+        [line`It works until ${t.expiresAt}. Sign in at ${link(t.signInUrl)}: you will be asked to choose your own password first.`],
       ]);
     case 'passwordReset':
       return render('Your password was reset | ArchAIve', [
         [line`Hello ${t.username},`],
         [line`The administrator reset your password and signed you out everywhere.`, line`One-time password: ${t.password}`],
-        [line`Sign in at ${link(t.signInUrl)} and change it straight away.`],
+        [line`It works until ${t.expiresAt}. Sign in at ${link(t.signInUrl)}: you will be asked to choose your own password first.`],
       ]);
     case 'passwordChanged':
       return render('Password changed | ArchAIve', [

@@ -9,7 +9,7 @@ import type { AuditService } from './audit.js';
 import type { Mailer } from '../mail/mailer.js';
 import { accountKey, PasswordGuesses, unknownNameKey } from '../auth/guesses.js';
 import { MinuteRateLimiter } from '../auth/rate-limiter.js';
-import { requireViewer, type Viewer } from '../auth/viewer.js';
+import { requireSession, type Viewer } from '../auth/viewer.js';
 
 export interface ClientInfo {
   ip: string | null;
@@ -71,6 +71,13 @@ export class AuthService {
       );
       if (lockedUntil !== null) throw locked(lockedUntil);
       throw new AppError('UNAUTHENTICATED', INVALID_CREDENTIALS);
+    }
+    // Checked only after the password proved right, so expiry tells a guesser nothing.
+    if (user.passwordExpiresAt !== null && Date.parse(user.passwordExpiresAt) <= Date.now()) {
+      this.audit.record(user, 'auth.signInFailed', { type: 'User', id: user.id }, { ip: client.ip, expired: true });
+      throw new AppError('PASSWORD_EXPIRED', `This one-time password expired at ${user.passwordExpiresAt}; ask the superuser for a new one`, {
+        expiredAt: user.passwordExpiresAt,
+      });
     }
     const token = newSecret();
     const csrfToken = newSecret();
@@ -145,7 +152,7 @@ export class AuthService {
   }
 
   signOut(viewer: Viewer | null): void {
-    const { session, user } = requireViewer(viewer);
+    const { session, user } = requireSession(viewer);
     this.store.sessions.revoke(session.id);
     this.events.sessionsRevoked({ userId: user.id });
     this.audit.record(user, 'auth.signOut', { type: 'User', id: user.id });

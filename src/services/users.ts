@@ -8,14 +8,14 @@ import type { StoredFile } from '../store/files.js';
 import type { Listing, PageArgs } from '../store/pagination.js';
 import type { AuditEntry } from '../store/repositories/audit.js';
 import type { Session } from '../store/repositories/sessions.js';
-import type { Role, User } from '../store/repositories/users.js';
+import type { OneTimePassword, Role, User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { AuditService } from './audit.js';
 import { lookUp } from './lookup.js';
 import type { Mailer } from '../mail/mailer.js';
 import { generatePassword, hashPassword, passwordProblem } from '../auth/passwords.js';
 import { emailSchema, parseInput, trimmed, uniquely, usernameSchema } from '../validation.js';
-import { hasRole, requireViewer, type Viewer } from '../auth/viewer.js';
+import { hasRole, requireSession, requireViewer, type Viewer } from '../auth/viewer.js';
 import { accountKey, PasswordGuesses } from '../auth/guesses.js';
 
 /** How a generated password reached its owner. */
@@ -26,6 +26,7 @@ export interface IssuedPassword {
   delivery: PasswordDelivery;
   /** Only when it could not be emailed: shown once to the superuser, never stored. */
   oneTimePassword: string | null;
+  expiresAt: string;
 }
 
 const profileFields = {
@@ -99,6 +100,8 @@ export class UserService {
       role: 'SUPERUSER',
       firstName: 'ArchAIve',
       lastName: 'Superuser',
+      // A generated password sits in a file: it must be replaced, but the operator may sign in days later.
+      oneTime: given === undefined ? { expiresAt: null } : null,
     });
     this.audit.record(null, 'user.createSuperuser', { type: 'User', id: user.id });
     return { created: true, passwordFile };
@@ -116,9 +119,11 @@ export class UserService {
     return this.store.users.byIds(ids);
   }
 
-  /** Email, contact and last sign-in, or null for anyone but the user themself and the superuser. */
-  privateDetails(viewer: Viewer | null, user: User): Pick<User, 'email' | 'contact' | 'lastSignInAt'> | null {
-    return maySeePrivate(viewer, user) ? { email: user.email, contact: user.contact, lastSignInAt: user.lastSignInAt } : null;
+  /** Email, contact, last sign-in and one-time password state, or null for anyone but the user themself and the superuser. */
+  privateDetails(viewer: Viewer | null, user: User): Pick<User, 'email' | 'contact' | 'lastSignInAt' | 'mustChangePassword'> | null {
+    return maySeePrivate(viewer, user)
+      ? { email: user.email, contact: user.contact, lastSignInAt: user.lastSignInAt, mustChangePassword: user.mustChangePassword }
+      : null;
   }
 
   /** Live sessions, marking the viewer's own; null for anyone but the user themself and the superuser. */
@@ -142,11 +147,12 @@ export class UserService {
     const data = parseInput(createUserSchema, input);
     const password = generatePassword();
     const passwordHash = await hashPassword(password);
+    const oneTime = this.oneTime();
     const user = uniquely('That username or email is already taken', () =>
-      this.store.users.create({ ...data, passwordHash, role: data.role, contact: data.contact ?? null }),
+      this.store.users.create({ ...data, passwordHash, role: data.role, contact: data.contact ?? null, oneTime }),
     );
     this.audit.record(actor, 'user.create', { type: 'User', id: user.id }, { username: user.username, role: user.role });
-    return this.deliverPassword(user, password, 'accountCreated');
+    return this.deliverPassword(user, password, 'accountCreated', oneTime.expiresAt);
   }
 
   updateUser(viewer: Viewer | null, id: string, input: unknown): User {
@@ -178,12 +184,13 @@ export class UserService {
     const target = lookUp(this.store, 'User', id);
     if (target.id === actor.id) throw new AppError('FORBIDDEN', 'Change your own password with changePassword');
     const password = generatePassword();
-    this.store.users.setPassword(id, await hashPassword(password));
+    const oneTime = this.oneTime();
+    this.store.users.setPassword(id, await hashPassword(password), oneTime);
     // A new password ends the account's sign-in locks: its owner signs in with it at once.
     this.guesses.forgive(accountKey(target));
     const revoked = this.revokeAll(id);
     this.audit.record(actor, 'user.resetPassword', { type: 'User', id }, { sessionsRevoked: revoked });
-    return this.deliverPassword(target, password, 'passwordReset');
+    return this.deliverPassword(target, password, 'passwordReset', oneTime.expiresAt);
   }
 
   revokeSessions(viewer: Viewer | null, id: string): number {
@@ -204,7 +211,8 @@ export class UserService {
   }
 
   async changePassword(viewer: Viewer | null, currentPassword: string, newPassword: string): Promise<User> {
-    const v = requireViewer(viewer);
+    // The one call (with signOut) open to someone who must replace a one-time password.
+    const v = requireSession(viewer);
     // Guesses at the current password from one session count like failed sign-ins from one
     // address: a stolen session cannot try passwords without end.
     const guess = await this.guesses.check(accountKey(v.user), `session:${v.session.id}`, v.user.passwordHash, currentPassword);
@@ -245,6 +253,11 @@ export class UserService {
     return updated;
   }
 
+  /** A generated password works once the owner signs in, and only until it expires. */
+  private oneTime(): OneTimePassword & { expiresAt: string } {
+    return { expiresAt: new Date(Date.now() + this.config.signIn.oneTimePasswordMs).toISOString() };
+  }
+
   /** Ends the user's sessions but `keep`, and closes their open WebSockets at once. */
   private revokeAll(userId: string, keep: string | null = null): number {
     const revoked = this.store.sessions.revokeAllForUser(userId, keep);
@@ -252,12 +265,12 @@ export class UserService {
     return revoked;
   }
 
-  private async deliverPassword(user: User, password: string, kind: 'accountCreated' | 'passwordReset'): Promise<IssuedPassword> {
+  private async deliverPassword(user: User, password: string, kind: 'accountCreated' | 'passwordReset', expiresAt: string): Promise<IssuedPassword> {
     const signInUrl = `${this.config.publicUrl}/graphiql`;
-    const emailed = await this.mailer.send(user.email, { kind, username: user.username, password, signInUrl }, (e) =>
+    const emailed = await this.mailer.send(user.email, { kind, username: user.username, password, expiresAt, signInUrl }, (e) =>
       this.log(`${kind} email failed`, e),
     );
-    return emailed ? { user, delivery: 'EMAILED', oneTimePassword: null } : { user, delivery: 'SHOWN_ONCE', oneTimePassword: password };
+    return { user, delivery: emailed ? 'EMAILED' : 'SHOWN_ONCE', oneTimePassword: emailed ? null : password, expiresAt };
   }
 }
 

@@ -51,13 +51,13 @@ describe('sign-in and sessions', () => {
   it('ends sessions the superuser revokes, and after a password reset', async () => {
     const admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     const user = await s.userWithRole('ARCHIVIST', 'revokee');
-    const r = await s.gql<{ revokeUserSessions: number }>('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: user.id }, admin);
+    const r = await s.gql<{ revokeUserSessions: number }>('mutation($id: ID!) { revokeUserSessions(userId: $id) }', { id: user.id }, admin);
     expect(r.body.data?.revokeUserSessions).toBe(1);
     expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
 
     const again = await s.signIn('revokee', user.password);
     const reset = await s.gql<{ resetUserPassword: { delivery: string; oneTimePassword: string } }>(
-      'mutation($id: ID!) { resetUserPassword(id: $id) { delivery oneTimePassword } }',
+      'mutation($id: ID!) { resetUserPassword(userId: $id) { delivery oneTimePassword } }',
       { id: user.id },
       admin,
     );
@@ -159,7 +159,7 @@ describe('account administration', () => {
   it('edits accounts and roles, and lets users edit their own profile but not their role', async () => {
     const user = await s.userWithRole('VIEWER', 'promoted');
     const r = await s.gql<{ updateUser: { role: string; title: string } }>(
-      'mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST, title: "Archivist" }) { role title } }',
+      'mutation($id: ID!) { updateUser(userId: $id, input: { role: ARCHIVIST, title: "Archivist" }) { role title } }',
       { id: user.id },
       admin,
     );
@@ -175,15 +175,15 @@ describe('account administration', () => {
     expect(own.body.data?.updateProfile).toEqual({ firstName: 'Mei Ling', username: 'meiling' });
     expect(codeOf(await s.gql('mutation { updateProfile(input: { username: "chief" }) { username } }', {}, token))).toBe('CONFLICT');
     expect(codeOf(await s.gql('mutation { updateProfile(input: { email: "not-an-email" }) { username } }', {}, token))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: VIEWER }) { role } }', { id: user.id }, token))).toBe('FORBIDDEN');
+    expect(codeOf(await s.gql('mutation($id: ID!) { updateUser(userId: $id, input: { role: VIEWER }) { role } }', { id: user.id }, token))).toBe('FORBIDDEN');
   });
 
   it('deletes accounts but never the superuser, and keeps the audit trail', async () => {
     const user = await s.userWithRole('VIEWER', 'leaver');
-    expect((await s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: user.id }, admin)).body.data).toEqual({ deleteUser: user.id });
+    expect((await s.gql('mutation($id: ID!) { deleteUser(userId: $id) }', { id: user.id }, admin)).body.data).toEqual({ deleteUser: user.id });
     expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
     const me = await s.gql<{ me: { id: string } }>('{ me { id } }', {}, admin);
-    expect(codeOf(await s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: me.body.data?.me.id }, admin))).toBe('FORBIDDEN');
+    expect(codeOf(await s.gql('mutation($id: ID!) { deleteUser(userId: $id) }', { id: me.body.data?.me.id }, admin))).toBe('FORBIDDEN');
     expect(codeOf(await s.gql('mutation { createUser(input: { username: "second", email: "s@example.org", role: SUPERUSER }) { delivery } }', {}, admin))).toBe(
       'BAD_USER_INPUT',
     );
@@ -235,7 +235,7 @@ describe('what account changes leave in the audit log', () => {
 
   it('keeps sessions through an edit that leaves the role as it is, and records the fields edited', async () => {
     const user = await s.userWithRole('VIEWER', 'steady');
-    const edit = (input: Record<string, unknown>) => s.gql('mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { role } }', { id: user.id, input }, admin);
+    const edit = (input: Record<string, unknown>) => s.gql('mutation($id: ID!, $input: UpdateUserInput!) { updateUser(userId: $id, input: $input) { role } }', { id: user.id, input }, admin);
     expect((await edit({ title: 'Volunteer' })).body.errors).toBeUndefined();
     expect((await edit({ role: 'VIEWER', lastName: 'Tan' })).body.errors).toBeUndefined();
     expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: { username: 'steady', role: 'VIEWER' } });
@@ -244,12 +244,12 @@ describe('what account changes leave in the audit log', () => {
 
   it("never changes the superuser's role, nor resets the superuser's own password, but edits its profile", async () => {
     const me = (await s.gql<{ me: { id: string } }>('{ me { id } }', {}, admin)).body.data?.me.id;
-    const role = await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST }) { role } }', { id: me }, admin);
+    const role = await s.gql('mutation($id: ID!) { updateUser(userId: $id, input: { role: ARCHIVIST }) { role } }', { id: me }, admin);
     expect(codeOf(role)).toBe('FORBIDDEN');
     expect(role.body.errors?.[0]?.message).toBe('The superuser role cannot be changed');
-    const title = await s.gql('mutation($id: ID!) { updateUser(id: $id, input: { title: "Head of archives" }) { role title } }', { id: me }, admin);
+    const title = await s.gql('mutation($id: ID!) { updateUser(userId: $id, input: { title: "Head of archives" }) { role title } }', { id: me }, admin);
     expect(title.body.data).toEqual({ updateUser: { role: 'SUPERUSER', title: 'Head of archives' } });
-    const reset = await s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id: me }, admin);
+    const reset = await s.gql('mutation($id: ID!) { resetUserPassword(userId: $id) { delivery } }', { id: me }, admin);
     expect(codeOf(reset)).toBe('FORBIDDEN');
     expect(reset.body.errors?.[0]?.message).toBe('Change your own password with changePassword');
   });
@@ -257,7 +257,7 @@ describe('what account changes leave in the audit log', () => {
   it("revokes all of a user's sessions and records how many", async () => {
     const user = await s.userWithRole('VIEWER', 'traveller');
     await s.signIn('traveller', user.password);
-    const revoked = await s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: user.id }, admin);
+    const revoked = await s.gql('mutation($id: ID!) { revokeUserSessions(userId: $id) }', { id: user.id }, admin);
     expect(revoked.body.data).toEqual({ revokeUserSessions: 2 });
     expect((await s.gql(ME, {}, user.token)).body.data).toEqual({ me: null });
     expect((await audit('user.revokeSessions', user.id)).map((e) => e.detail)).toEqual([{ sessionsRevoked: 2 }]);
@@ -266,7 +266,7 @@ describe('what account changes leave in the audit log', () => {
   it('records password resets with the sessions they ended, and password changes; refuses the same password again', async () => {
     const user = await s.userWithRole('VIEWER', 'forgetter');
     const reset = await s.gql<{ resetUserPassword: { oneTimePassword: string } }>(
-      'mutation($id: ID!) { resetUserPassword(id: $id) { oneTimePassword } }',
+      'mutation($id: ID!) { resetUserPassword(userId: $id) { oneTimePassword } }',
       { id: user.id },
       admin,
     );
@@ -280,9 +280,12 @@ describe('what account changes leave in the audit log', () => {
     expect((await change(password, 'short')).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
     const same = await change(password, password);
     expect(same.body.errors?.[0]).toMatchObject({ message: 'The new password is the same as the current one', extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' } });
-    expect(await audit('profile.changePassword', user.id)).toEqual([]);
+    // One change so far: the one-time password of the new account, replaced at its first sign-in.
+    expect(await audit('profile.changePassword', user.id)).toHaveLength(1);
     expect((await change(password, 'violet harbour lantern quietly')).body.errors).toBeUndefined();
-    expect(await audit('profile.changePassword', user.id)).toEqual([{ action: 'profile.changePassword', actorName: 'forgetter', targetId: user.id, detail: null }]);
+    const changes = await audit('profile.changePassword', user.id);
+    expect(changes).toHaveLength(2);
+    expect(changes.at(-1)).toEqual({ action: 'profile.changePassword', actorName: 'forgetter', targetId: user.id, detail: null });
   });
 });
 
@@ -294,7 +297,7 @@ describe("the superuser's own sessions", () => {
       const mine = await s.signIn(SUPERUSER.username, SUPERUSER.password);
       const others = [await s.signIn(SUPERUSER.username, SUPERUSER.password), await s.signIn(SUPERUSER.username, SUPERUSER.password)];
       const me = (await s.gql<{ me: { id: string } }>('{ me { id } }', {}, mine)).body.data?.me.id;
-      expect((await s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: me }, mine)).body.data).toEqual({ revokeUserSessions: 2 });
+      expect((await s.gql('mutation($id: ID!) { revokeUserSessions(userId: $id) }', { id: me }, mine)).body.data).toEqual({ revokeUserSessions: 2 });
       expect((await s.gql(ME, {}, mine)).body.data).toEqual({ me: { username: SUPERUSER.username, role: 'SUPERUSER' } });
       for (const token of others) expect((await s.gql(ME, {}, token)).body.data).toEqual({ me: null });
     } finally {
@@ -424,6 +427,11 @@ describe('first boot', () => {
       // Typed into the query itself, as in GraphiQL, and once against the wrong account.
       expect((await post(`mutation { signIn(identifier: "${SUPERUSER.email}", password: "${password}") { token } }`)).data?.signIn?.token).toBeTypeOf('string');
       expect((await post(`mutation { signIn(identifier: "nobody", password: "${password}") { token } }`)).errors).toHaveLength(1);
+      // The generated password is one-time: nothing but changing it until that is done.
+      const refused = await post('{ auditLog(last: 100) { nodes { action detail } } }', {}, token);
+      expect(JSON.stringify(refused.errors)).toContain('PASSWORD_CHANGE_REQUIRED');
+      const changed = await post('mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { username } }', { c: password, n: 'amber lighthouse orchard 71' }, token);
+      expect(changed.data?.changePassword).toEqual({ username: SUPERUSER.username });
       const audit = await post('{ auditLog(last: 100) { nodes { action detail } } }', {}, token);
       expect(JSON.stringify(audit.data?.auditLog)).toContain('auth.signIn');
       expect(JSON.stringify(audit)).not.toContain(password);

@@ -77,7 +77,16 @@ export async function startServer(env: Record<string, string> = {}, existingData
     );
     const created = r.body.data?.createUser;
     if (!created) throw new Error(`createUser failed: ${JSON.stringify(r.body.errors)}`);
-    return { id: created.user.id, password: created.oneTimePassword, token: await signIn(username, created.oneTimePassword) };
+    // A one-time password must be replaced before anything else, as its owner would at first sign-in.
+    const token = await signIn(username, created.oneTimePassword);
+    const password = 'amber lighthouse orchard 71';
+    const changed = await gql<{ changePassword: { id: string } }>(
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { id } }',
+      { c: created.oneTimePassword, n: password },
+      token,
+    );
+    if (!changed.body.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.body.errors)}`);
+    return { id: created.user.id, password, token };
   };
 
   return {

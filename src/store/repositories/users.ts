@@ -20,6 +20,10 @@ export interface User {
   avatarSha256: string | null;
   lastSignInAt: string | null;
   passwordChangedAt: string;
+  /** Signed in with a generated one-time password: nothing but a password change until it is chosen. */
+  mustChangePassword: boolean;
+  /** When the one-time password stops working; null for chosen passwords. */
+  passwordExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,6 +42,8 @@ interface UserRow {
   avatar_sha256: string | null;
   last_sign_in_at: string | null;
   password_changed_at: string;
+  must_change_password: number;
+  password_expires_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -56,6 +62,8 @@ const toUser = (r: UserRow): User => ({
   avatarSha256: r.avatar_sha256,
   lastSignInAt: r.last_sign_in_at,
   passwordChangedAt: r.password_changed_at,
+  mustChangePassword: r.must_change_password === 1,
+  passwordExpiresAt: r.password_expires_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -72,6 +80,13 @@ export interface NewUser {
   lastName?: string;
   title?: string;
   contact?: string | null;
+  /** Set for generated passwords. */
+  oneTime?: OneTimePassword | null;
+}
+
+/** A generated password: it must be changed at first sign-in, and stops working at `expiresAt` (null: never). */
+export interface OneTimePassword {
+  expiresAt: string | null;
 }
 
 export type UserChanges = Partial<
@@ -98,7 +113,8 @@ export class UserRepository {
     this.db
       .query(
         `INSERT INTO users (id, username, email, password_hash, role, first_name, last_name, title, contact,
-           password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           password_changed_at, must_change_password, password_expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -111,6 +127,8 @@ export class UserRepository {
         input.title ?? '',
         input.contact ?? null,
         now,
+        input.oneTime == null ? 0 : 1,
+        input.oneTime?.expiresAt ?? null,
         now,
         now,
       );
@@ -154,11 +172,15 @@ export class UserRepository {
     return this.byId(id);
   }
 
-  setPassword(id: string, passwordHash: string): void {
+  /** A chosen password (`oneTime` null) clears any one-time state; a generated one sets it. */
+  setPassword(id: string, passwordHash: string, oneTime: OneTimePassword | null = null): void {
     const now = new Date().toISOString();
     this.db
-      .query('UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?')
-      .run(passwordHash, now, now, id);
+      .query(
+        `UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = ?, password_expires_at = ?,
+           updated_at = ? WHERE id = ?`,
+      )
+      .run(passwordHash, now, oneTime === null ? 0 : 1, oneTime?.expiresAt ?? null, now, id);
   }
 
   recordSignIn(id: string): void {
