@@ -1,18 +1,52 @@
 /**
  * npm run seed:demo -- [ARTEFACTS] — fills DATA_DIR with a synthetic catalogue to browse in
- * GraphiQL (artefacts named "Demo …"). Run it before `npm start`, or with the server stopped.
+ * GraphiQL (artefacts named "Demo …"). Run it with the server stopped: it writes the database
+ * directly, and refuses while a server holds DATA_DIR. Run again, it leaves a seeded catalogue as it is.
  */
 import { createApp } from '../src/app.js';
-import { loadConfig, loadDotEnv } from '../src/config.js';
-import { seedCatalogue } from '../src/store/demo-seed.js';
+import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js';
+import { prepareDataDir, servingProcess } from '../src/data-dir.js';
+import { countSeeded, seedCatalogue } from '../src/store/demo-seed.js';
+
+const MAX_ARTEFACTS = 100_000;
+
+function fail(message: string, exitCode: number): never {
+  console.error(message);
+  process.exit(exitCode);
+}
 
 loadDotEnv();
-const config = loadConfig();
-const artefacts = Number(process.argv[2] ?? 200);
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 2);
+  throw error;
+}
+const given = process.argv[2] ?? '200';
+const artefacts = Number(given);
+if (!/^\d+$/.test(given) || artefacts < 1 || artefacts > MAX_ARTEFACTS) {
+  fail(`seed:demo takes how many artefacts to make, a whole number from 1 to ${MAX_ARTEFACTS.toLocaleString('en')} (got "${given}")`, 2);
+}
+const server = servingProcess(config.dataDir);
+if (server !== null) {
+  fail(`A server (pid ${server.pid}, ${server.url}) is running on DATA_DIR ${config.dataDir}: stop it first, then seed.`, 1);
+}
+prepareDataDir(config.dataDir);
 const app = await createApp(config);
 try {
-  await seedCatalogue(app.store, { artefacts, categories: Math.max(1, Math.round(artefacts / 40)), books: Math.max(1, Math.round(artefacts / 100)), figures: Math.max(1, Math.round(artefacts / 10)) });
-  console.log(`Seeded ${artefacts} demo artefacts into ${config.dataDir}`);
+  const seeded = countSeeded(app.store);
+  if (seeded > 0) {
+    console.log(`${config.dataDir} already holds ${seeded} demo artefacts; nothing changed.`);
+  } else {
+    await seedCatalogue(app.store, {
+      artefacts,
+      categories: Math.max(1, Math.round(artefacts / 40)),
+      books: Math.max(1, Math.round(artefacts / 100)),
+      figures: Math.max(1, Math.round(artefacts / 10)),
+    });
+    console.log(`Seeded ${artefacts} demo artefacts into ${config.dataDir}`);
+  }
 } finally {
   await app.close();
 }

@@ -1,8 +1,19 @@
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { markServing, prepareDataDir, StartupError } from './data-dir.js';
 import { isAppError } from './errors.js';
 import { buildServer } from './server.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
+/** Why listening failed, as the variable to change; null for an error this cannot explain. */
+function listenProblem(error: unknown, config: Config): StartupError | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') return new StartupError('PORT', `port ${where} is already in use (another server?); set PORT to a free port, or PORT=0 to pick one`);
+  if (code === 'EACCES') return new StartupError('PORT', `this user may not listen on ${where} (ports below 1024 need privileges); set PORT to 1024 or above`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new StartupError('HOST', `${config.host} is not an address of this machine; set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`);
+  return null;
+}
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -16,18 +27,32 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  prepareDataDir(config.dataDir);
   const { app } = await buildServer(config);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    throw listenProblem(error, config) ?? error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const release = markServing(config.dataDir, `http://${config.host}:${port}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       app.log.info(`${signal}: shutting down`);
+      release();
       void app.close().then(() => process.exit(0));
     });
   }
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info(`GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/graphiql`);
+  app.log.info(`GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphiql`);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof StartupError) {
+    console.error(`Cannot start: ${error.message}`);
+    process.exit(2);
+  }
   if (isAppError(error) && (error.code === 'MODEL_MISSING' || error.code === 'MODEL_CORRUPT')) {
     console.error(`Cannot start: ${error.message}`);
     process.exit(3);

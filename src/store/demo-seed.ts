@@ -26,6 +26,14 @@ const CAPTIONS = [
   'Signing ceremony with visiting delegates',
 ];
 
+// Every seeded field is written by this step: it tells seeded artefacts from real ones.
+const SEED_STEP = 'seed';
+
+/** How many artefacts a seed made (those with a field the seed wrote). */
+export function countSeeded(store: Store): number {
+  return store.db.query<{ n: number }>('SELECT COUNT(DISTINCT artefact_id) AS n FROM artefact_fields WHERE step = ?').get(SEED_STEP)?.n ?? 0;
+}
+
 export interface SeedCounts {
   artefacts: number;
   categories: number;
@@ -58,8 +66,10 @@ export async function seedCatalogue(store: Store, counts: SeedCounts, createdBy:
   store.db.transaction(() => {
     for (let i = 0; i < counts.artefacts; i++) {
       const mm = i % 2 === 0;
+      // Each kind counts its own items (Demo minutes 1, 2, …; Demo photo 1, 2, …), so collections fill evenly.
+      const n = Math.floor(i / 2);
       const a = store.artefacts.create({
-        name: `Demo ${mm ? 'minutes' : 'photo'} ${i + 1}`,
+        name: `Demo ${mm ? 'minutes' : 'photo'} ${n + 1}`,
         originalFilename: `demo-${i + 1}.png`,
         fileSha256: images[i % images.length] as string,
         kind: mm ? 'MM' : 'HF',
@@ -68,17 +78,15 @@ export async function seedCatalogue(store: Store, counts: SeedCounts, createdBy:
         createdBy,
       });
       artefactIds.push(a.id);
-      // Each kind counts its own items, so collections fill evenly.
-      const n = Math.floor(i / 2);
       const k = n % MINUTES.length;
       store.artefacts.writeFields(
         a.id,
         mm
           ? [
-              { field: 'transcription', value: `${MINUTES[k]}${i}`, origin: 'MACHINE', step: 'seed', model: 'demo', confidence: 0.5 },
-              { field: 'translation', value: `${TRANSLATIONS[k]} (${i})`, origin: 'MACHINE', step: 'seed', model: 'demo' },
+              { field: 'transcription', value: `${MINUTES[k]}${i}`, origin: 'MACHINE', step: SEED_STEP, model: 'demo', confidence: 0.5 },
+              { field: 'translation', value: `${TRANSLATIONS[k]} (${i})`, origin: 'MACHINE', step: SEED_STEP, model: 'demo' },
             ]
-          : [{ field: 'caption', value: `${CAPTIONS[n % CAPTIONS.length]} ${i}`, origin: 'MACHINE', step: 'seed', model: 'demo' }],
+          : [{ field: 'caption', value: `${CAPTIONS[n % CAPTIONS.length]} ${i}`, origin: 'MACHINE', step: SEED_STEP, model: 'demo' }],
       );
       if (mm && books.length > 0) store.books.place((books[n % books.length] as { id: string }).id, a.id, null);
       if (!mm && categories.length > 0) {

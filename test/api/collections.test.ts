@@ -15,17 +15,17 @@ describe('categories and books, and what their changes leave in the audit log', 
   let s: TestServer;
   let admin: string;
   let keeper: string;
-  // Demo minutes 1 and 3 (MM), demo photo 2 (HF); in no category or book to begin with.
+  // Demo minutes 1 and 2 (MM), demo photo 1 (HF); in no category or book to begin with.
   let minutes: string;
   let photo: string;
-  let minutes3: string;
+  let minutes2: string;
   // Audit details name artefacts by their local ids.
   let localIds: string[];
   beforeAll(async () => {
     s = await startServer();
     const { artefactIds } = await seedCatalogue(s.core.store, { artefacts: 4, categories: 0, books: 0, figures: 0 });
     localIds = artefactIds;
-    [minutes, photo, minutes3] = artefactIds.slice(0, 3).map((id) => toGlobalId('Artefact', id)) as [string, string, string];
+    [minutes, photo, minutes2] = artefactIds.slice(0, 3).map((id) => toGlobalId('Artefact', id)) as [string, string, string];
     admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     keeper = (await s.userWithRole('ARCHIVIST', 'keeper')).token;
   });
@@ -55,16 +55,16 @@ describe('categories and books, and what their changes leave in the audit log', 
     expect(codeOf(await s.gql('mutation { createCategory(input: { name: "dinners" }) { id } }', {}, keeper))).toBe('CONFLICT');
     const other = await gql<{ createCategory: { id: string; description: string | null } }>('mutation { createCategory(input: { name: "Forums" }) { id description } }');
     expect(other.createCategory.description).toBeNull();
-    expect(codeOf(await s.gql('mutation($id: ID!) { updateCategory(id: $id, input: { name: "Forums" }) { id } }', { id: c.id }, keeper))).toBe('CONFLICT');
+    expect(codeOf(await s.gql('mutation($id: ID!) { updateCategory(categoryId: $id, input: { name: "Forums" }) { id } }', { id: c.id }, keeper))).toBe('CONFLICT');
 
     const edited = await gql<{ updateCategory: { name: string; description: string } }>(
-      'mutation($id: ID!) { updateCategory(id: $id, input: { name: "Annual dinners", description: "The yearly dinner" }) { name description } }',
+      'mutation($id: ID!) { updateCategory(categoryId: $id, input: { name: "Annual dinners", description: "The yearly dinner" }) { name description } }',
       { id: c.id },
     );
     expect(edited.updateCategory).toEqual({ name: 'Annual dinners', description: 'The yearly dinner' });
-    expect(await gql('mutation($id: ID!) { deleteCategory(id: $id) }', { id: c.id })).toEqual({ deleteCategory: c.id });
+    expect(await gql('mutation($id: ID!) { deleteCategory(categoryId: $id) }', { id: c.id })).toEqual({ deleteCategory: c.id });
     expect(await gql('query($id: ID!) { node(id: $id) { id } }', { id: c.id })).toEqual({ node: null });
-    expect(codeOf(await s.gql('mutation($id: ID!) { updateCategory(id: $id, input: { name: "Again" }) { id } }', { id: c.id }, keeper))).toBe('NOT_FOUND');
+    expect(codeOf(await s.gql('mutation($id: ID!) { updateCategory(categoryId: $id, input: { name: "Again" }) { id } }', { id: c.id }, keeper))).toBe('NOT_FOUND');
 
     const entry = { actorName: 'keeper', targetType: 'Category', targetId: c.id };
     expect(await audit('category.create', c.id)).toEqual([{ ...entry, action: 'category.create', detail: { name: 'Dinners' } }]);
@@ -106,44 +106,44 @@ describe('categories and books, and what their changes leave in the audit log', 
     );
     expect(b).toMatchObject({ title: 'Minutes 1906', subtitle: 'First year' });
     const edited = await gql<{ updateBook: { title: string; subtitle: string } }>(
-      'mutation($id: ID!) { updateBook(id: $id, input: { title: "Minute book 1906" }) { title subtitle } }',
+      'mutation($id: ID!) { updateBook(bookId: $id, input: { title: "Minute book 1906" }) { title subtitle } }',
       { id: b.id },
     );
     expect(edited.updateBook).toEqual({ title: 'Minute book 1906', subtitle: 'First year' });
 
-    const PLACE = 'mutation($b: ID!, $a: ID!, $i: Int) { placeInBook(bookId: $b, artefactId: $a, index: $i) { pages(first: 5) { totalCount } } }';
+    const PLACE = 'mutation($b: ID!, $a: ID!, $i: Int) { placeInBook(bookId: $b, artefactId: $a, position: $i) { pages(first: 5) { totalCount } } }';
     const REMOVE = 'mutation($b: ID!, $a: ID!) { removeFromBook(bookId: $b, artefactId: $a) { pages(first: 5) { totalCount } } }';
-    const negative = await s.gql(PLACE, { b: b.id, a: minutes, i: -1 }, keeper);
+    const negative = await s.gql(PLACE, { b: b.id, a: minutes, i: 0 }, keeper);
     expect(codeOf(negative)).toBe('BAD_USER_INPUT');
-    expect(negative.body.errors?.[0]?.extensions?.field).toBe('index');
+    expect(negative.body.errors?.[0]?.extensions?.field).toBe('position');
     const aPhoto = await s.gql(PLACE, { b: b.id, a: photo }, keeper);
     expect(aPhoto.body.errors?.[0]?.message).toBe('Event photos go into categories, not books');
-    expect(await gql(PLACE, { b: b.id, a: minutes, i: 0 })).toEqual({ placeInBook: { pages: { totalCount: 1 } } });
+    expect(await gql(PLACE, { b: b.id, a: minutes, i: 1 })).toEqual({ placeInBook: { pages: { totalCount: 1 } } });
     expect(await gql(REMOVE, { b: b.id, a: minutes })).toEqual({ removeFromBook: { pages: { totalCount: 0 } } });
     expect(codeOf(await s.gql(REMOVE, { b: b.id, a: minutes }, keeper))).toBe('NOT_FOUND');
-    expect(await gql('mutation($id: ID!) { deleteBook(id: $id) }', { id: b.id })).toEqual({ deleteBook: b.id });
+    expect(await gql('mutation($id: ID!) { deleteBook(bookId: $id) }', { id: b.id })).toEqual({ deleteBook: b.id });
     expect(await gql('query($id: ID!) { node(id: $id) { id } }', { id: b.id })).toEqual({ node: null });
 
     const entry = { actorName: 'keeper', targetType: 'Book', targetId: b.id };
     expect(await audit('book.create', b.id)).toEqual([{ ...entry, action: 'book.create', detail: { title: 'Minutes 1906' } }]);
     expect(await audit('book.update', b.id)).toEqual([{ ...entry, action: 'book.update', detail: { fields: ['title'] } }]);
-    expect(await audit('book.place', b.id)).toEqual([{ ...entry, action: 'book.place', detail: { artefactId: localIds[0], index: 0 } }]);
+    expect(await audit('book.place', b.id)).toEqual([{ ...entry, action: 'book.place', detail: { artefactId: localIds[0], position: 1 } }]);
     expect(await audit('book.remove', b.id)).toEqual([{ ...entry, action: 'book.remove', detail: { artefactId: localIds[0] } }]);
     expect(await audit('book.delete', b.id)).toEqual([{ ...entry, action: 'book.delete', detail: { title: 'Minute book 1906' } }]);
   });
 
   it("edits an artefact's name, kind and fields, records only what changed, and audits a deletion", async () => {
-    const EDIT = `mutation($id: ID!, $input: ArtefactEditInput!) { updateArtefact(id: $id, input: $input) {
-      name kind kindSource kindConfidence transcription: field(name: transcription) { value origin } } }`;
+    const EDIT = `mutation($id: ID!, $input: ArtefactEditInput!) { updateArtefact(artefactId: $id, input: $input) {
+      name kind kindSource kindConfidence transcription: field(name: TRANSCRIPTION) { value origin } } }`;
     type Edited = { updateArtefact: { name: string; kind: string; kindSource: string; kindConfidence: number | null; transcription: { value: string; origin: string } | null } };
-    const id = minutes3;
+    const id = minutes2;
 
     // Only a field: name and kind stay as they were.
-    const fieldOnly = await gql<Edited>(EDIT, { id, input: { fields: [{ name: 'transcription', value: '總商會' }] } });
-    expect(fieldOnly.updateArtefact).toMatchObject({ name: 'Demo minutes 3', kind: 'MM', kindSource: 'CLASSIFIER', transcription: { value: '總商會', origin: 'HUMAN' } });
+    const fieldOnly = await gql<Edited>(EDIT, { id, input: { fields: [{ name: 'TRANSCRIPTION', value: '總商會' }] } });
+    expect(fieldOnly.updateArtefact).toMatchObject({ name: 'Demo minutes 2', kind: 'MM', kindSource: 'CLASSIFIER', transcription: { value: '總商會', origin: 'HUMAN' } });
     // The kind, as the editor's; the same name again is no change.
-    const kind = await gql<Edited>(EDIT, { id, input: { name: 'Demo minutes 3', kind: 'HF' } });
-    expect(kind.updateArtefact).toMatchObject({ name: 'Demo minutes 3', kind: 'HF', kindSource: 'EDITOR', kindConfidence: null });
+    const kind = await gql<Edited>(EDIT, { id, input: { name: 'Demo minutes 2', kind: 'HF' } });
+    expect(kind.updateArtefact).toMatchObject({ name: 'Demo minutes 2', kind: 'HF', kindSource: 'EDITOR', kindConfidence: null });
     const renamed = await gql<Edited>(EDIT, { id, input: { name: 'Founding minutes' } });
     expect(renamed.updateArtefact).toMatchObject({ name: 'Founding minutes', kind: 'HF', kindSource: 'EDITOR' });
 
@@ -154,7 +154,7 @@ describe('categories and books, and what their changes leave in the audit log', 
       { ...entry, detail: { kind: 'HF', fields: [] } },
       { ...entry, detail: { name: 'Founding minutes', fields: [] } },
     ]);
-    expect(await gql('mutation($id: ID!) { deleteArtefact(id: $id) }', { id })).toEqual({ deleteArtefact: id });
+    expect(await gql('mutation($id: ID!) { deleteArtefact(artefactId: $id) }', { id })).toEqual({ deleteArtefact: id });
     expect(await audit('artefact.delete', id)).toEqual([{ ...entry, action: 'artefact.delete', detail: { name: 'Founding minutes' } }]);
   });
 });
