@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../errors.js';
 import type { Db } from './db.js';
+import { consumeUpload } from './incoming.js';
 
 export interface StoredFile {
   sha256: string;
@@ -59,6 +61,8 @@ const toFile = (r: FileRow): StoredFile => ({
 export class FileStore {
   private readonly filesDir: string;
   private readonly thumbsDir: string;
+  // Uploads on their way in; on the same file system as filesDir, so moving one into place is a rename.
+  private readonly incomingDir: string;
 
   constructor(
     private readonly db: Db,
@@ -67,6 +71,7 @@ export class FileStore {
   ) {
     this.filesDir = path.join(dataDir, 'files');
     this.thumbsDir = path.join(dataDir, 'thumbnails');
+    this.incomingDir = path.join(this.filesDir, 'incoming');
   }
 
   get maxBytes(): number {
@@ -75,13 +80,49 @@ export class FileStore {
 
   /** Checks that the bytes are a real image within the limits, then stores them (once). */
   async putImage(data: Buffer): Promise<StoredFile> {
-    if (data.length === 0) throw new AppError('INVALID_IMAGE', 'The file is empty');
     if (data.length > this.limits.maxBytes) {
       throw new AppError('INVALID_IMAGE', `The file is ${mb(data.length)} MB; the limit is ${mb(this.limits.maxBytes)} MB`);
     }
+    const image = await this.inspect(data, data.length);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return this.keep(sha256, image, (target) => writeAtomically(target, data));
+  }
+
+  /**
+   * Stores an upload as it arrives: written to a temporary file while it is hashed, checked there,
+   * then moved into place (or dropped when the same bytes are already stored). Never held whole in
+   * memory, so a batch of large scans costs the server disk, not memory.
+   */
+  async putStream(source: AsyncIterable<unknown>): Promise<StoredFile> {
+    await mkdir(this.incomingDir, { recursive: true, mode: 0o700 });
+    const temp = path.join(this.incomingDir, `${randomUUID()}.tmp`);
+    const out = createWriteStream(temp, { mode: 0o600 });
+    const closed = once(out, 'close');
+    const hash = createHash('sha256');
+    try {
+      let bytes: number;
+      try {
+        bytes = await consumeUpload(source, this.limits.maxBytes, async (piece) => {
+          hash.update(piece);
+          if (!out.write(piece)) await once(out, 'drain');
+        });
+      } finally {
+        out.end();
+        await closed;
+      }
+      const image = await this.inspect(temp, bytes);
+      return await this.keep(hash.digest('hex'), image, (target) => rename(temp, target));
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /** The bytes (in memory or in a file) must be a whole image of a known format within the pixel limit. */
+  private async inspect(input: Buffer | string, bytes: number): Promise<{ mime: string; bytes: number; width: number; height: number }> {
+    if (bytes === 0) throw new AppError('INVALID_IMAGE', 'The file is empty');
     let meta: Metadata;
     try {
-      meta = await sharp(data, { limitInputPixels: false }).metadata();
+      meta = await sharp(input, { limitInputPixels: false }).metadata();
     } catch {
       throw new AppError('INVALID_IMAGE', 'The file is not an image that can be read (JPEG, PNG, WebP, TIFF or GIF)');
     }
@@ -95,11 +136,15 @@ export class FileStore {
     }
     // Decoding the whole image catches truncated files whose header alone looks fine.
     try {
-      await sharp(data, { limitInputPixels: this.limits.maxPixels }).stats();
+      await sharp(input, { limitInputPixels: this.limits.maxPixels }).stats();
     } catch {
       throw new AppError('INVALID_IMAGE', 'The image is damaged and cannot be decoded');
     }
-    const sha256 = createHash('sha256').update(data).digest('hex');
+    return { mime, bytes, width, height };
+  }
+
+  /** Records the file, then puts its bytes in place with `place` unless they are there already. */
+  private async keep(sha256: string, image: { mime: string; bytes: number; width: number; height: number }, place: (target: string) => Promise<void>): Promise<StoredFile> {
     // The row first: once stored_at is fresh the collector leaves the file alone, and should it
     // have removed the bytes just before, they are written again below.
     const now = new Date().toISOString();
@@ -108,9 +153,12 @@ export class FileStore {
         `INSERT INTO files (sha256, mime, bytes, width, height, created_at, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sha256) DO UPDATE SET stored_at = excluded.stored_at, width = excluded.width, height = excluded.height`,
       )
-      .run(sha256, mime, data.length, width, height, now, now);
+      .run(sha256, image.mime, image.bytes, image.width, image.height, now, now);
     const target = this.pathOf(sha256);
-    if (!(await exists(target))) await writeAtomically(target, data);
+    if (!(await exists(target))) {
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await place(target);
+    }
     return this.get(sha256) as StoredFile;
   }
 
@@ -139,7 +187,22 @@ export class FileStore {
       rmSync(this.pathOf(sha256), { force: true });
       for (const size of THUMBNAIL_SIZES) rmSync(this.thumbnailPath(sha256, size), { force: true });
     }
+    this.dropStaleIncoming(storedBefore);
     return gone.length;
+  }
+
+  /** Uploads cut off by a crash leave their temporary file behind; one that old is not in flight. */
+  private dropStaleIncoming(before: Date): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.incomingDir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const file = path.join(this.incomingDir, name);
+      if ((statSync(file, { throwIfNoEntry: false })?.mtime.getTime() ?? Infinity) < before.getTime()) rmSync(file, { force: true });
+    }
   }
 
   pathOf(sha256: string): string {

@@ -199,6 +199,12 @@ export class ArtefactRepository {
     return this.db.query<ArtefactRow>(`${SELECT} WHERE a.id IN (${placeholders(ids.length)})`).all(...ids).map(toArtefact);
   }
 
+  /** The first artefact made from these bytes, if any. */
+  firstWithFile(sha256: string): Artefact | undefined {
+    const row = this.db.query<ArtefactRow>(`${SELECT} WHERE a.file_sha256 = ? ORDER BY a.seq LIMIT 1`).get(sha256);
+    return row === undefined ? undefined : toArtefact(row);
+  }
+
   private filterQuery(filter: ArtefactFilter): KeysetQuery {
     const { where, params } = this.conditions(filter);
     return { sql: `${SELECT} WHERE ${where}`, params, seq: 'a.seq' };
