@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import mqemitterRedis from 'mqemitter-redis';
 import { ReadCache } from './cache/read-cache.js';
 import type { Config } from './config.js';
 import { Events } from './events.js';
 import { FaceIdentifier } from './jobs/face-identifier.js';
 import { IntegrateArtefact } from './jobs/integrate-artefact.js';
 import { ProcessArtefact } from './jobs/process-artefact.js';
+import { ForwardedQueue } from './jobs/forwarded-queue.js';
 import { JobQueue, type Log } from './jobs/queue.js';
 import { ResultWriter } from './jobs/results.js';
 import { LanguageStages } from './llm/language-stages.js';
@@ -33,14 +35,14 @@ import { UserService } from './services/users.js';
 import { Store } from './store/store.js';
 import { TraceWriter } from './tracing/trace-writer.js';
 import { createArtefactPool } from '../workers/artefact-pool.js';
+import { RemoteArtefactPool } from '../workers/remote-pool.js';
+import { startRemoteWorker } from '../workers/remote-worker.js';
 
 export type { Log } from './jobs/queue.js';
 
 export interface AppOptions {
   /** Where warnings about background work go (the server passes its logger). */
   log?: Log;
-  /** The event bus; an mqemitter-redis one shares events across API instances. */
-  events?: Events;
   /** Worker threads; WORKERS from the configuration when absent. */
   poolSize?: number;
 }
@@ -52,34 +54,40 @@ export interface AppOptions {
  */
 export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? ((message: string, error: unknown) => console.warn(message, error));
-  // Only the server's user may read the database, the images and the generated password.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
-  await models.ensureRequired();
+  const models = await openModels(config);
   const store = new Store(config.dataDir, config.uploads);
   for (const m of await models.verifyAll({ download: false })) {
     store.models.upsert({ name: m.name, task: m.task, status: m.status, sha256: m.sha256, licence: m.licence, source: m.source, detail: m.message });
   }
-  const events = options.events ?? new Events();
+  // With Redis, every API instance hears every event (subscriptions, invalidations, queue commands).
+  const events = new Events(config.redis === undefined ? undefined : mqemitterRedis({ connectionString: config.redis.url }));
   const traces = new TraceWriter(store.traces);
   const llm = new LlmInterface(config.llm);
   const audit = new AuditService(store.audit);
   const mailer = new Mailer(config.smtp);
   const cache = new ReadCache(config.cache);
+  if (config.redis !== undefined) cache.share(events);
   const changes = new ChangeRecorder(audit, cache, events);
   const fields = new ArtefactFields(store);
 
   const paths = await artefactModelPaths(models);
   const poolSize = options.poolSize ?? config.workers;
   const faces = new FaceIdentifier(store);
+  const redis = config.redis;
   const process = new ProcessArtefact(
-    () => createArtefactPool(paths, poolSize),
+    // Where inference runs; with Redis, on the `npm run worker` processes (WORKERS is then how many
+    // artefacts this instance has in flight there).
+    redis === undefined ? () => createArtefactPool(paths, poolSize) : () => new RemoteArtefactPool(redis.url),
     store,
     traces,
     new ResultWriter(store, fields, faces),
     new LanguageStages(store.files, fields, store.stepFailures, llm),
   );
   const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes) }, poolSize, log);
+  // One instance runs the queue (the server starts it on the primary only); a secondary forwards to
+  // it what its services queued.
+  const control = config.role === 'secondary' ? new ForwardedQueue(queue, store, events) : queue;
+  if (config.role === 'primary' && config.redis !== undefined) events.onQueueCommand((c) => (c.command === 'wake' ? queue.wake() : queue.cancel(c.batchId)));
 
   // Use cases only: the GraphQL edge reaches the store, the queue and the bus through these.
   const services = {
@@ -91,8 +99,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     collections: new CollectionService(store, changes),
     figures: new FigureService(store, changes),
     archivus: new ArchivusService(store, llm, traces, new ArchivusQuota(config.llm.archivus)),
-    integration: new IntegrationService(store, changes, queue),
-    batches: new BatchService(store, changes, queue, config.uploads.maxFiles),
+    integration: new IntegrationService(store, changes, control),
+    batches: new BatchService(store, changes, control, config.uploads.maxFiles),
     traces: new TraceService(store),
     modelStatus: new ModelStatusService(store),
     nodes: new NodeService(),
@@ -122,4 +130,31 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
+
+/** The model store under DATA_DIR, with the required models verified. */
+async function openModels(config: Config): Promise<ModelStore> {
+  // Only the server's user may read the database, the images and the generated password.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
+  await models.ensureRequired();
+  return models;
+}
+
+/**
+ * What `npm run worker` runs: this machine's inference threads (WORKERS) taking the artefact jobs
+ * the primary API instance queues on Redis. No database: DATA_DIR holds only the models.
+ */
+export async function createWorker(config: Config, redis: NonNullable<Config['redis']>) {
+  const pool = createArtefactPool(await artefactModelPaths(await openModels(config)), config.workers);
+  const worker = startRemoteWorker(pool, { url: redis.url, concurrency: pool.size, lockMs: redis.lockMs });
+  await worker.waitUntilReady();
+  return {
+    worker,
+    /** Finishes the jobs in hand, then stops the threads. */
+    async close(): Promise<void> {
+      await worker.close();
+      await pool.close();
+    },
+  };
+}
 export type Services = App['services'];

@@ -1,4 +1,5 @@
 import mqemitter, { type MQEmitter } from 'mqemitter';
+import type { CacheTable } from './cache/read-cache.js';
 import type { BatchArtefactStatus, BatchStage } from './store/repositories/batches.js';
 
 export type EntityType = 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Face' | 'FigureChange' | 'Batch' | 'User';
@@ -52,7 +53,21 @@ export const TOPICS = {
   integrationProgress: (batchId: string): string => `INTEGRATION_PROGRESS_${batchId}`,
   /** Not a GraphQL subscription: tells the WebSocket edge to check the user's open sockets again. */
   sessionsRevoked: 'SESSIONS_REVOKED',
+  /** Not a GraphQL subscription: reads cached by other API instances to drop (shared over Redis). */
+  cacheInvalidated: 'CACHE_INVALIDATED',
+  /** Not a GraphQL subscription: work a secondary API instance queued, for the primary's job queue. */
+  queueCommand: 'QUEUE_COMMAND',
 } as const;
+
+/** An instance wrote to these tables; the others drop their reads of them. */
+export interface CacheInvalidated {
+  /** The writing instance, which has already dropped its own. */
+  instance: string;
+  tables: CacheTable[];
+}
+
+/** wake: look for work in the database; cancel: stop the batch's running artefacts. */
+export type QueueCommand = { command: 'wake' } | { command: 'cancel'; batchId: string };
 
 /** Some or all of a user's sessions ended early (sign-out, revocation, role change, password, deletion). */
 export interface SessionsRevoked {
@@ -86,6 +101,28 @@ export class Events {
   onSessionsRevoked(listener: (revoked: SessionsRevoked) => void): void {
     this.emitter.on(TOPICS.sessionsRevoked, (message, done) => {
       listener(message.payload as SessionsRevoked);
+      done();
+    });
+  }
+
+  cacheInvalidated(invalidated: CacheInvalidated): void {
+    this.emitter.emit({ topic: TOPICS.cacheInvalidated, payload: invalidated });
+  }
+
+  onCacheInvalidated(listener: (invalidated: CacheInvalidated) => void): void {
+    this.emitter.on(TOPICS.cacheInvalidated, (message, done) => {
+      listener(message.payload as CacheInvalidated);
+      done();
+    });
+  }
+
+  queueCommand(command: QueueCommand): void {
+    this.emitter.emit({ topic: TOPICS.queueCommand, payload: command });
+  }
+
+  onQueueCommand(listener: (command: QueueCommand) => void): void {
+    this.emitter.on(TOPICS.queueCommand, (message, done) => {
+      listener(message.payload as QueueCommand);
       done();
     });
   }

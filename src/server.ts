@@ -62,10 +62,13 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   await registerCors(app, origins);
   await app.register(authentication, { services, config, origins });
   await registerGraphql(app, services, core.events, config, origins);
-  core.jobs.queue.start();
+  // Background work over the database belongs to one instance, the primary (README, Topology).
+  if (config.role === 'primary') {
+    core.jobs.queue.start();
+    const stopFileCollection = scheduleFileCollection(store.files, config.fileRetentionMs, (message) => app.log.info(message));
+    app.addHook('onClose', stopFileCollection);
+  }
   if (config.graphql.graphiql) await registerGraphiql(app);
-  const stopFileCollection = scheduleFileCollection(store.files, config.fileRetentionMs, (message) => app.log.info(message));
-  app.addHook('onClose', stopFileCollection);
   await registerFiles(app, store);
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),

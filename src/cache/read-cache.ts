@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createCache, type Cache } from 'async-cache-dedupe';
+import type { Events } from '../events.js';
 
 /** The tables a cached read depends on; a write to any of them invalidates it. */
 export type CacheTable = 'artefacts' | 'fields' | 'categories' | 'books' | 'figures' | 'batches' | 'users';
@@ -10,6 +12,9 @@ export type CacheTable = 'artefacts' | 'fields' | 'categories' | 'books' | 'figu
 export class ReadCache {
   private readonly cache: Cache | undefined;
   private counter = 0;
+  /** This instance on the shared bus, so that it skips its own invalidations. */
+  private readonly instance = randomUUID();
+  private events: Events | undefined;
 
   constructor(options: { enabled: boolean; ttlSeconds: number }) {
     this.cache = options.enabled
@@ -33,8 +38,21 @@ export class ReadCache {
     return fn;
   }
 
-  /** Drops every cached read that depends on any of `tables`. */
+  /** Drops every cached read that depends on any of `tables`, here and on every instance sharing the bus. */
   async invalidate(tables: readonly CacheTable[]): Promise<void> {
+    await this.drop(tables);
+    this.events?.cacheInvalidated({ instance: this.instance, tables: [...tables] });
+  }
+
+  /** Shares invalidations with the other API instances on the same bus (Redis). */
+  share(events: Events): void {
+    this.events = events;
+    events.onCacheInvalidated(({ instance, tables }) => {
+      if (instance !== this.instance) void this.drop(tables);
+    });
+  }
+
+  private async drop(tables: readonly CacheTable[]): Promise<void> {
     await this.cache?.invalidateAll(tables.map((t) => `table:${t}`));
   }
 }

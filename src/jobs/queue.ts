@@ -12,6 +12,9 @@ import { ALL_STEPS, parseSteps, type ProcessingStep } from './steps.js';
 
 export type Log = (message: string, error: unknown) => void;
 
+/** What the services ask of the queue: JobQueue itself, or ForwardedQueue on a secondary API instance. */
+export type QueueControl = Pick<JobQueue, 'wake' | 'cancel' | 'isRunning' | 'snapshot'>;
+
 const ACTIVE: readonly BatchStage[] = ['QUEUED', 'PROCESSING'];
 const STEP_DONE = 'done';
 

@@ -19,7 +19,8 @@ export type TaskHandler<P, R> = (payload: P, job: WorkerJob) => Promise<R>;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-const serialise = (error: unknown): SerialisedError => {
+/** An error as plain data, to cross a thread or a process boundary. */
+export const serialise = (error: unknown): SerialisedError => {
   if (!isAppError(error)) return { code: 'INTERNAL', message: messageOf(error) };
   // The cause does not cross threads; its message is kept so the main side can say what happened.
   const cause = error.cause === undefined ? {} : { cause: messageOf(error.cause) };

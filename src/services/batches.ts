@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
 import { TOPICS, type BatchProgressEvent } from '../events.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { QueueControl } from '../jobs/queue.js';
 import { EVERY_STEP, PROCESSING_STEPS, type ProcessingStep } from '../jobs/steps.js';
 import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
@@ -39,7 +39,7 @@ export class BatchService {
   constructor(
     private readonly store: Store,
     private readonly changes: ChangeRecorder,
-    private readonly queue: JobQueue,
+    private readonly queue: QueueControl,
     private readonly maxFiles: number,
   ) {}
 

@@ -1,0 +1,41 @@
+import { createWorker } from './app.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { isAppError } from './errors.js';
+
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
+/** `npm run worker`: a remote inference worker for the API instances that share REDIS_URL. */
+async function main(): Promise<void> {
+  loadDotEnv();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config.redis === undefined) {
+    console.error('Invalid configuration:\n  - REDIS_URL: required by npm run worker (got null)');
+    process.exit(2);
+  }
+  const worker = await createWorker(config, config.redis);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: finishing the jobs in hand`);
+      void worker.close().then(() => process.exit(0));
+    });
+  }
+  console.log(`Worker ready: ${config.workers} inference threads taking jobs from ${new URL(config.redis.url).host}`);
+}
+
+main().catch((error: unknown) => {
+  if (isAppError(error) && (error.code === 'MODEL_MISSING' || error.code === 'MODEL_CORRUPT')) {
+    console.error(`Cannot start: ${error.message}`);
+    process.exit(3);
+  }
+  console.error(error);
+  process.exit(1);
+});
