@@ -328,6 +328,37 @@ ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN password_expires_at TEXT;
 `;
 
+// Sequence numbers of a batch's events that a client can trust across restarts: batchProgress and
+// the trace events each count on their batch's row, and every trace event (a trace started, a
+// report, a trace finished) keeps its number, so a snapshot replays them as they were sent. Traces
+// already stored are numbered in the order they were written.
+const batchEventSeqs = /* sql */ `
+ALTER TABLE batches ADD COLUMN progress_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN trace_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE traces ADD COLUMN started_seq INTEGER;
+ALTER TABLE traces ADD COLUMN finished_seq INTEGER;
+ALTER TABLE trace_reports ADD COLUMN batch_seq INTEGER;
+CREATE TEMP TABLE trace_event_numbers AS
+WITH events AS (
+  SELECT batch_id, id AS trace_id, NULL AS report_id, 0 AS kind, created_at AS at FROM traces WHERE batch_id IS NOT NULL
+  UNION ALL
+  SELECT t.batch_id, t.id, r.id, 1, r.at FROM trace_reports r JOIN traces t ON t.id = r.trace_id WHERE t.batch_id IS NOT NULL
+  UNION ALL
+  SELECT batch_id, id, NULL, 2, finished_at FROM traces WHERE batch_id IS NOT NULL AND finished_at IS NOT NULL
+)
+SELECT batch_id, trace_id, report_id, kind, ROW_NUMBER() OVER (PARTITION BY batch_id ORDER BY at, kind, report_id) AS seq FROM events;
+CREATE INDEX temp.trace_event_numbers_report ON trace_event_numbers(report_id);
+CREATE INDEX temp.trace_event_numbers_trace ON trace_event_numbers(trace_id, kind);
+UPDATE traces SET
+  started_seq = (SELECT seq FROM trace_event_numbers n WHERE n.trace_id = traces.id AND n.kind = 0),
+  finished_seq = (SELECT seq FROM trace_event_numbers n WHERE n.trace_id = traces.id AND n.kind = 2)
+WHERE batch_id IS NOT NULL;
+UPDATE trace_reports SET batch_seq = (SELECT seq FROM trace_event_numbers n WHERE n.report_id = trace_reports.id)
+WHERE trace_id IN (SELECT id FROM traces WHERE batch_id IS NOT NULL);
+UPDATE batches SET trace_seq = COALESCE((SELECT MAX(seq) FROM trace_event_numbers n WHERE n.batch_id = batches.id), 0);
+DROP TABLE trace_event_numbers;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
@@ -336,4 +367,5 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'sign-in failures per account and address; when file bytes were stored', sql: signInFailures },
   { version: 6, name: 'maintenance mode', sql: maintenance },
   { version: 7, name: 'one-time passwords expire and force a change', sql: oneTimePasswords },
+  { version: 8, name: 'sequence numbers of batch events kept across restarts', sql: batchEventSeqs },
 ];
