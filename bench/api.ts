@@ -19,7 +19,7 @@ const CONNECTIONS = 10;
 const PASSWORD = 'benchmark password 1';
 const PAGE_QUERY = `{ artefacts(first: 50) { totalCount pageInfo { endCursor hasNextPage } nodes { id name kind
   image { thumbnailUrl } categories { reason category { name } } books { position book { title } }
-  batch { name } figures { label } transcription: field(name: transcription) { value origin } caption: field(name: caption) { value } } } }`;
+  batch { name } figures { label } transcription: field(name: TRANSCRIPTION) { value origin } caption: field(name: CAPTION) { value } } } }`;
 
 interface Result {
   name: string;

@@ -69,10 +69,10 @@ export const batchResolvers: IResolvers<unknown, Context> = {
       ctx.services.batches.addFiles(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'), incoming(a.files), a.kind ?? null),
     startBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.start(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
     cancelBatch: (_p, a: { batchId: string }, ctx) => ctx.services.batches.cancel(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),
-    reprocessArtefacts: (_p, a: { ids: string[]; steps?: ProcessingStep[] | null }, ctx) =>
+    reprocessArtefacts: (_p, a: { artefactIds: string[]; steps?: ProcessingStep[] | null }, ctx) =>
       ctx.services.batches.reprocess(
         ctx.viewer,
-        a.ids.map((id) => localId(id, 'Artefact', 'ids')),
+        a.artefactIds.map((id) => localId(id, 'Artefact', 'artefactIds')),
         a.steps ?? [],
       ),
     retryFailedSteps: (_p, a: { batchId: string }, ctx) => ctx.services.batches.retryFailedSteps(ctx.viewer, localId(a.batchId, 'Batch', 'batchId')),

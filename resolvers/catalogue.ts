@@ -145,18 +145,18 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     },
   },
   Mutation: {
-    updateArtefact: (_p, a: { id: string; input: Record<string, unknown> }, ctx) =>
-      ctx.services.artefacts.edit(ctx.viewer, localId(a.id, 'Artefact'), a.input),
-    deleteArtefact: async (_p, a: { id: string }, ctx) => {
-      await ctx.services.artefacts.delete(ctx.viewer, localId(a.id, 'Artefact'));
-      return a.id;
+    updateArtefact: (_p, a: { artefactId: string; input: Record<string, unknown> }, ctx) =>
+      ctx.services.artefacts.edit(ctx.viewer, localId(a.artefactId, 'Artefact', 'artefactId'), a.input),
+    deleteArtefact: async (_p, a: { artefactId: string }, ctx) => {
+      await ctx.services.artefacts.delete(ctx.viewer, localId(a.artefactId, 'Artefact', 'artefactId'));
+      return a.artefactId;
     },
     createCategory: (_p, a: { input: unknown }, ctx) => ctx.services.collections.createCategory(ctx.viewer, a.input),
-    updateCategory: (_p, a: { id: string; input: unknown }, ctx) =>
-      ctx.services.collections.updateCategory(ctx.viewer, localId(a.id, 'Category'), a.input),
-    deleteCategory: async (_p, a: { id: string }, ctx) => {
-      await ctx.services.collections.deleteCategory(ctx.viewer, localId(a.id, 'Category'));
-      return a.id;
+    updateCategory: (_p, a: { categoryId: string; input: unknown }, ctx) =>
+      ctx.services.collections.updateCategory(ctx.viewer, localId(a.categoryId, 'Category', 'categoryId'), a.input),
+    deleteCategory: async (_p, a: { categoryId: string }, ctx) => {
+      await ctx.services.collections.deleteCategory(ctx.viewer, localId(a.categoryId, 'Category', 'categoryId'));
+      return a.categoryId;
     },
     setCategoryMember: (_p, a: { categoryId: string; artefactId: string; member: boolean; reason?: string | null }, ctx) =>
       ctx.services.collections.setCategoryMember(
@@ -167,34 +167,35 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
         a.reason ?? null,
       ),
     createBook: (_p, a: { input: unknown }, ctx) => ctx.services.collections.createBook(ctx.viewer, a.input),
-    updateBook: (_p, a: { id: string; input: unknown }, ctx) => ctx.services.collections.updateBook(ctx.viewer, localId(a.id, 'Book'), a.input),
-    deleteBook: async (_p, a: { id: string }, ctx) => {
-      await ctx.services.collections.deleteBook(ctx.viewer, localId(a.id, 'Book'));
-      return a.id;
+    updateBook: (_p, a: { bookId: string; input: unknown }, ctx) =>
+      ctx.services.collections.updateBook(ctx.viewer, localId(a.bookId, 'Book', 'bookId'), a.input),
+    deleteBook: async (_p, a: { bookId: string }, ctx) => {
+      await ctx.services.collections.deleteBook(ctx.viewer, localId(a.bookId, 'Book', 'bookId'));
+      return a.bookId;
     },
-    placeInBook: (_p, a: { bookId: string; artefactId: string; index?: number | null }, ctx) =>
+    placeInBook: (_p, a: { bookId: string; artefactId: string; position?: number | null }, ctx) =>
       ctx.services.collections.placeInBook(
         ctx.viewer,
         localId(a.bookId, 'Book', 'bookId'),
         localId(a.artefactId, 'Artefact', 'artefactId'),
-        a.index ?? null,
+        a.position ?? null,
       ),
     removeFromBook: (_p, a: { bookId: string; artefactId: string }, ctx) =>
       ctx.services.collections.removeFromBook(ctx.viewer, localId(a.bookId, 'Book', 'bookId'), localId(a.artefactId, 'Artefact', 'artefactId')),
-    labelFigure: (_p, a: { id: string; label?: string | null }, ctx) =>
-      ctx.services.figures.label(ctx.viewer, localId(a.id, 'Figure'), a.label ?? null),
-    mergeFigures: (_p, a: { intoId: string; fromId: string }, ctx) =>
-      ctx.services.figures.merge(ctx.viewer, localId(a.intoId, 'Figure', 'intoId'), localId(a.fromId, 'Figure', 'fromId')),
+    labelFigure: (_p, a: { figureId: string; label?: string | null }, ctx) =>
+      ctx.services.figures.label(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'), a.label ?? null),
+    mergeFigures: (_p, a: { intoFigureId: string; fromFigureId: string }, ctx) =>
+      ctx.services.figures.merge(ctx.viewer, localId(a.intoFigureId, 'Figure', 'intoFigureId'), localId(a.fromFigureId, 'Figure', 'fromFigureId')),
     moveFace: (_p, a: { faceId: string; figureId?: string | null }, ctx) =>
       ctx.services.figures.moveFace(ctx.viewer, localId(a.faceId, 'Face', 'faceId'), optionalLocalId(a.figureId, 'Figure', 'figureId')),
-    deleteFigure: async (_p, a: { id: string }, ctx) => {
-      await ctx.services.figures.delete(ctx.viewer, localId(a.id, 'Figure'));
-      return a.id;
+    deleteFigure: async (_p, a: { figureId: string }, ctx) => {
+      await ctx.services.figures.delete(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'));
+      return a.figureId;
     },
     untagFace: (_p, a: { faceId: string }, ctx) => ctx.services.figures.untagFace(ctx.viewer, localId(a.faceId, 'Face', 'faceId')),
     setFigureHeadshot: (_p, a: { figureId: string; faceId: string }, ctx) =>
       ctx.services.figures.setHeadshot(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'), localId(a.faceId, 'Face', 'faceId')),
-    undoFigureChange: (_p, a: { id: string }, ctx) => ctx.services.figures.undo(ctx.viewer, localId(a.id, 'FigureChange')),
+    undoFigureChange: (_p, a: { changeId: string }, ctx) => ctx.services.figures.undo(ctx.viewer, localId(a.changeId, 'FigureChange', 'changeId')),
   },
   Subscription: {
     catalogueChanged: {

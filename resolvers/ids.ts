@@ -12,10 +12,13 @@ export function parseGlobalId(globalId: string): { type: string; id: string } | 
   return { type: decoded.slice(0, at), id: decoded.slice(at + 1) };
 }
 
+// "an Artefact id", "a Batch id": the article of the type's name as it is read.
+const article = (type: NodeType): string => (/^[AEIOU]/.test(type) ? 'an' : 'a');
+
 /** The local id behind a global id of the expected type; BAD_USER_INPUT otherwise. */
 export function localId(globalId: string, type: NodeType, field = 'id'): string {
   const parsed = parseGlobalId(globalId);
-  if (parsed === null || parsed.type !== type) throw new AppError('BAD_USER_INPUT', `${field} is not a ${type} id`, { field });
+  if (parsed === null || parsed.type !== type) throw new AppError('BAD_USER_INPUT', `${field} is not ${article(type)} ${type} id`, { field });
   return parsed.id;
 }
 

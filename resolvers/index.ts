@@ -4,6 +4,7 @@ import { batchResolvers } from './batches.js';
 import { catalogueResolvers } from './catalogue.js';
 import { connectionResolvers } from './connection.js';
 import type { Context } from './context.js';
+import { enumResolvers } from './enums.js';
 import { languageResolvers } from './language.js';
 import { nodeResolvers } from './node.js';
 import { scalarResolvers } from './scalars.js';
@@ -13,6 +14,7 @@ import { userResolvers } from './users.js';
 
 export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   scalarResolvers as IResolvers<unknown, Context>,
+  enumResolvers,
   connectionResolvers,
   nodeResolvers,
   userResolvers,

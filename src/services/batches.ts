@@ -23,8 +23,11 @@ export type IncomingFile = (maxBytes: number) => Promise<{ filename: string; dat
 export interface FileOutcome {
   filename: string;
   artefact: Artefact | null;
-  error: { code: string; message: string } | null;
+  error: { code: FileErrorCode; message: string } | null;
 }
+
+/** Why one file of an upload was refused (GraphQL FileErrorCode). */
+export type FileErrorCode = 'INVALID_IMAGE' | 'DUPLICATE_FILENAME';
 
 const nameSchema = z.object({ name: trimmed(1, 120) });
 
@@ -235,14 +238,14 @@ export class BatchService {
     const outcomes: FileOutcome[] = [];
     for (const receive of files) {
       const file = await receive(this.store.files.maxBytes);
-      const refuse = (code: string, message: string) => outcomes.push({ filename: file.filename, artefact: null, error: { code, message } });
+      const refuse = (code: FileErrorCode, message: string) => outcomes.push({ filename: file.filename, artefact: null, error: { code, message } });
       if ('error' in file) {
-        refuse(file.error.code, file.error.message);
+        refuse('INVALID_IMAGE', file.error.message);
         continue;
       }
       const key = file.filename.toLowerCase();
       if (seen.has(key)) {
-        refuse('BAD_USER_INPUT', 'The same file name appears twice in this upload');
+        refuse('DUPLICATE_FILENAME', 'The same file name appears twice in this upload');
         continue;
       }
       seen.add(key);
@@ -262,8 +265,8 @@ export class BatchService {
         });
         outcomes.push({ filename: file.filename, artefact, error: null });
       } catch (error) {
-        if (!isAppError(error)) throw error;
-        refuse(error.code, error.message);
+        if (!isAppError(error) || error.code !== 'INVALID_IMAGE') throw error;
+        refuse('INVALID_IMAGE', error.message);
       }
     }
     return outcomes;

@@ -97,14 +97,15 @@ export class CollectionService {
   }
 
   /** Places a minutes page at a position in a book (appends when index is null), or moves it there. */
-  async placeInBook(viewer: Viewer | null, bookId: string, artefactId: string, index: number | null): Promise<Book> {
+  /** Places a minutes page at a 1-based position (the end when null or past it). */
+  async placeInBook(viewer: Viewer | null, bookId: string, artefactId: string, position: number | null): Promise<Book> {
     const { user } = requireViewer(viewer, 'ARCHIVIST');
     lookUp(this.store, 'Book', bookId);
     const artefact = lookUp(this.store, 'Artefact', artefactId);
     if (artefact.kind === 'HF') throw new AppError('BAD_USER_INPUT', 'Event photos go into categories, not books');
-    if (index !== null && index < 0) throw new AppError('BAD_USER_INPUT', 'index must be 0 or more', { field: 'index' });
-    this.store.books.place(bookId, artefactId, index);
-    await this.changes.record(user, 'book.place', { type: 'Book', id: bookId }, 'UPDATED', ['books'], { artefactId, index });
+    if (position !== null && position < 1) throw new AppError('BAD_USER_INPUT', 'position must be 1 or more', { field: 'position' });
+    this.store.books.place(bookId, artefactId, position === null ? null : position - 1);
+    await this.changes.record(user, 'book.place', { type: 'Book', id: bookId }, 'UPDATED', ['books'], { artefactId, position });
     return lookUp(this.store, 'Book', bookId);
   }
 

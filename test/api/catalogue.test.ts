@@ -101,7 +101,7 @@ describe('catalogue over GraphQL', () => {
   it('loads a page of 50 artefacts with categories, books, batch and figures in a constant number of statements', async () => {
     const query = `{ artefacts(first: 50) { totalCount nodes { id name kind image { thumbnailUrl }
       categories { reason category { name } } books { position book { title } } batch { name } batchEntry { status }
-      figures { label } transcription: field(name: transcription) { value origin } } } }`;
+      figures { label } transcription: field(name: TRANSCRIPTION) { value origin } } } }`;
     const measure = async (q: string) => {
       await s.core.cache.invalidate(['artefacts', 'fields', 'categories', 'books', 'figures']);
       const before = s.core.store.db.statementCount;
@@ -135,15 +135,15 @@ describe('catalogue over GraphQL', () => {
     const list = await s.gql<{ artefacts: { nodes: { id: string }[] } }>('{ artefacts(first: 1, filter: { kind: MM }) { nodes { id } } }', {}, admin);
     const id = list.body.data?.artefacts.nodes[0]?.id as string;
     const edit = await s.gql<{ updateArtefact: { name: string; field: { value: string; origin: string; version: number; author: { username: string } } } }>(
-      `mutation($id: ID!) { updateArtefact(id: $id, input: { fields: [{ name: transcription, value: "新嘉坡中華商務總會" }] }) {
-        name field(name: transcription) { value origin version author { username } } } }`,
+      `mutation($id: ID!) { updateArtefact(artefactId: $id, input: { fields: [{ name: TRANSCRIPTION, value: "新嘉坡中華商務總會" }] }) {
+        name field(name: TRANSCRIPTION) { value origin version author { username } } } }`,
       { id },
       admin,
     );
     expect(edit.body.data?.updateArtefact.field).toEqual({ value: '新嘉坡中華商務總會', origin: 'HUMAN', version: 2, author: { username: SUPERUSER.username } });
     expect(edit.body.data?.updateArtefact.name).toMatch(/^Demo minutes/);
     const history = await s.gql<{ node: { fieldHistory: { origin: string; current: boolean; step: string | null }[] } }>(
-      'query($id: ID!) { node(id: $id) { ... on Artefact { fieldHistory(name: transcription) { origin current step } } } }',
+      'query($id: ID!) { node(id: $id) { ... on Artefact { fieldHistory(name: TRANSCRIPTION) { origin current step } } } }',
       { id },
       admin,
     );
@@ -170,7 +170,7 @@ describe('catalogue over GraphQL', () => {
     const mm = await s.gql<{ artefacts: { nodes: { id: string; name: string }[] } }>('{ artefacts(first: 3, filter: { kind: MM }) { nodes { id name } } }', {}, admin);
     const pages = mm.body.data?.artefacts.nodes ?? [];
     for (const p of pages) await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a) { id } }', { b: bookId, a: p.id }, admin);
-    await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a, index: 0) { id } }', { b: bookId, a: pages[2]?.id }, admin);
+    await s.gql('mutation($b: ID!, $a: ID!) { placeInBook(bookId: $b, artefactId: $a, position: 1) { id } }', { b: bookId, a: pages[2]?.id }, admin);
     const r = await s.gql<{ node: { pages: { nodes: { name: string }[] } } }>(
       'query($id: ID!) { node(id: $id) { ... on Book { pages(first: 10) { nodes { name } } } } }',
       { id: bookId },
@@ -185,11 +185,11 @@ describe('catalogue over GraphQL', () => {
   it('names, merges and splits figures', async () => {
     const figs = await s.gql<{ figures: { nodes: { id: string; faces: { id: string }[] }[] } }>('{ figures(first: 2) { nodes { id faces { id } } } }', {}, admin);
     const [a, b] = figs.body.data?.figures.nodes ?? [];
-    const labelled = await s.gql('mutation($id: ID!) { labelFigure(id: $id, label: "Tan Kah Kee") { label named } }', { id: a?.id }, admin);
+    const labelled = await s.gql('mutation($id: ID!) { labelFigure(figureId: $id, label: "Tan Kah Kee") { label named } }', { id: a?.id }, admin);
     expect(labelled.body.data).toEqual({ labelFigure: { label: 'Tan Kah Kee', named: true } });
-    expect(codeOf(await s.gql('mutation($id: ID!) { labelFigure(id: $id, label: "tan kah kee") { label } }', { id: b?.id }, admin))).toBe('CONFLICT');
+    expect(codeOf(await s.gql('mutation($id: ID!) { labelFigure(figureId: $id, label: "tan kah kee") { label } }', { id: b?.id }, admin))).toBe('CONFLICT');
     const merged = await s.gql<{ mergeFigures: { faces: { id: string }[] } }>(
-      'mutation($i: ID!, $f: ID!) { mergeFigures(intoId: $i, fromId: $f) { faces { id } } }',
+      'mutation($i: ID!, $f: ID!) { mergeFigures(intoFigureId: $i, fromFigureId: $f) { faces { id } } }',
       { i: a?.id, f: b?.id },
       admin,
     );
@@ -239,8 +239,8 @@ describe('roles', () => {
     const artefact = ids.body.data?.artefacts.nodes[0];
     const vars = { a: artefact?.id, c: ids.body.data?.categories.nodes[0]?.id, b: ids.body.data?.books.nodes[0]?.id };
     const edits = [
-      'mutation($a: ID!) { updateArtefact(id: $a, input: { name: "Renamed", fields: [{ name: transcription, value: "改" }] }) { name } }',
-      'mutation($a: ID!) { deleteArtefact(id: $a) }',
+      'mutation($a: ID!) { updateArtefact(artefactId: $a, input: { name: "Renamed", fields: [{ name: TRANSCRIPTION, value: "改" }] }) { name } }',
+      'mutation($a: ID!) { deleteArtefact(artefactId: $a) }',
       'mutation($a: ID!, $c: ID!) { setCategoryMember(categoryId: $c, artefactId: $a, member: true, reason: "x") { name } }',
       'mutation($a: ID!, $b: ID!) { placeInBook(bookId: $b, artefactId: $a) { title } }',
       'mutation($a: ID!, $b: ID!) { removeFromBook(bookId: $b, artefactId: $a) { title } }',
@@ -250,7 +250,7 @@ describe('roles', () => {
       expect(codeOf(await s.gql(edit, vars)), edit).toBe('UNAUTHENTICATED');
     }
     const after = await s.gql<{ node: { name: string; transcription: { origin: string } | null; categories: unknown[]; books: unknown[] } | null }>(
-      'query($a: ID!) { node(id: $a) { ... on Artefact { name transcription: field(name: transcription) { origin } categories { reason } books { position } } } }',
+      'query($a: ID!) { node(id: $a) { ... on Artefact { name transcription: field(name: TRANSCRIPTION) { origin } categories { reason } books { position } } } }',
       vars,
       viewer,
     );
@@ -326,7 +326,7 @@ describe('cache invalidation across tables', () => {
   });
   afterAll(() => s.close());
 
-  const ARTEFACT = 'query($id: ID!) { node(id: $id) { ... on Artefact { name transcription: field(name: transcription) { value origin } } } }';
+  const ARTEFACT = 'query($id: ID!) { node(id: $id) { ... on Artefact { name transcription: field(name: TRANSCRIPTION) { value origin } } } }';
 
   it('drops the cached reads of both tables an edit writes (the artefact and its fields)', async () => {
     const id = ids[0];
@@ -334,7 +334,7 @@ describe('cache invalidation across tables', () => {
     const before = await read();
     expect(await read()).toEqual(before);
     const edit = await s.gql(
-      'mutation($id: ID!) { updateArtefact(id: $id, input: { name: "Edited minutes", fields: [{ name: transcription, value: "新嘉坡中華商務總會" }] }) { name } }',
+      'mutation($id: ID!) { updateArtefact(artefactId: $id, input: { name: "Edited minutes", fields: [{ name: TRANSCRIPTION, value: "新嘉坡中華商務總會" }] }) { name } }',
       { id },
       admin,
     );
@@ -374,7 +374,7 @@ describe('cache invalidation across tables', () => {
     const before = await views();
     expect(await views()).toEqual(before);
     // Photo 2 is in the category with a face of each figure; minutes 3 is a page of the book.
-    for (const id of [ids[1], ids[2]]) expect((await s.gql('mutation($id: ID!) { deleteArtefact(id: $id) }', { id }, admin)).body.errors).toBeUndefined();
+    for (const id of [ids[1], ids[2]]) expect((await s.gql('mutation($id: ID!) { deleteArtefact(artefactId: $id) }', { id }, admin)).body.errors).toBeUndefined();
     expect(await views()).toEqual({ members: (before.members ?? 0) - 1, pages: (before.pages ?? 0) - 1, faces: before.faces?.map((n) => n - 1) });
   });
 });

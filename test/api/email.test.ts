@@ -58,7 +58,7 @@ describe('account emails over SMTP', () => {
       admin,
     );
     const id = created.body.data?.createUser.user.id;
-    await s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id }, admin);
+    await s.gql('mutation($id: ID!) { resetUserPassword(userId: $id) { delivery } }', { id }, admin);
     const reset = await smtp.mailTo('resetee@example.org', /Your password was reset/);
     expect(reset.raw).toContain('Subject: Your password was reset | ArchAIve');
     const password = /One-time password: (\S+)/.exec(text(reset.raw))?.[1] as string;

@@ -133,7 +133,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
   const latestChange = async (figureId: string): Promise<ChangeView> => (await changesOf(figureId, 'first: 1'))[0] as ChangeView;
 
   const undo = (changeId: string, token = archivist): Promise<GqlResult<{ undoFigureChange: ChangeView }>> =>
-    s.gql<{ undoFigureChange: ChangeView }>(`mutation($id: ID!) { undoFigureChange(id: $id) { ${CHANGE} } }`, { id: changeId }, token);
+    s.gql<{ undoFigureChange: ChangeView }>(`mutation($id: ID!) { undoFigureChange(changeId: $id) { ${CHANGE} } }`, { id: changeId }, token);
 
   async function undoOk(changeId: string): Promise<ChangeView> {
     const r = await undo(changeId);
@@ -141,7 +141,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
     return r.body.data.undoFigureChange;
   }
 
-  const label = (id: string, value: string | null) => ok(`mutation($id: ID!, $l: String) { labelFigure(id: $id, label: $l) { id } }`, { id, l: value });
+  const label = (id: string, value: string | null) => ok(`mutation($id: ID!, $l: String) { labelFigure(figureId: $id, label: $l) { id } }`, { id, l: value });
   const moveFace = (faceId: string, figureId?: string) =>
     ok<{ moveFace: FaceView }>(`mutation($f: ID!, $t: ID) { moveFace(faceId: $f, figureId: $t) { ${FACE} } }`, { f: faceId, t: figureId ?? null });
 
@@ -170,7 +170,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
     const w = world();
     const before = await snapshot(w);
     const merged = await ok<{ mergeFigures: { headshot: { sha256: string } | null; faces: { id: string }[] } }>(
-      'mutation($i: ID!, $f: ID!) { mergeFigures(intoId: $i, fromId: $f) { headshot { sha256 } faces { id } } }',
+      'mutation($i: ID!, $f: ID!) { mergeFigures(intoFigureId: $i, fromFigureId: $f) { headshot { sha256 } faces { id } } }',
       { i: w.figures.unnamed, f: w.figures.alice },
     );
     // The unnamed figure took Alice's faces and, having none, her headshot; the suggestion followed.
@@ -222,7 +222,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
   it('undoes a deletion: the figure back with its label, headshot and faces, and the suggestions of it', async () => {
     const w = world();
     const before = await snapshot(w);
-    await ok('mutation($id: ID!) { deleteFigure(id: $id) }', { id: w.figures.alice });
+    await ok('mutation($id: ID!) { deleteFigure(figureId: $id) }', { id: w.figures.alice });
     const during = await snapshot(w);
     expect(during.nodes[0]).toBeNull();
     expect(during.nodes[3]?.faces.filter((f) => f.figure === null && f.assignment === 'UNASSIGNED').map((f) => f.id).sort()).toEqual(
@@ -337,7 +337,7 @@ describe('figure changes over GraphQL: undo, untag, headshots', () => {
     // A figure deleted since.
     await label(w.figures.bob, `${w.tag} Robert`);
     const bobLabel = await latestChange(w.figures.bob);
-    await ok('mutation($id: ID!) { deleteFigure(id: $id) }', { id: w.figures.bob });
+    await ok('mutation($id: ID!) { deleteFigure(figureId: $id) }', { id: w.figures.bob });
     const gone = await undo(bobLabel.id);
     expect(codeOf(gone)).toBe('CONFLICT');
     expect(gone.body.errors?.[0]?.message).toMatch(/deleted since/);

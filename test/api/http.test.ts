@@ -225,7 +225,7 @@ describe('HTTP edge', () => {
       expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(m.licence.length).toBeGreaterThan(0);
     }
-    expect(models.find((m) => m.name === 'ppocr-v4-det')?.status).toBe('ok');
+    expect(models.find((m) => m.name === 'ppocr-v4-det')?.status).toBe('OK');
   });
 });
 

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
 
-const REMOVE = 'mutation($id: ID!) { removeUserPicture(id: $id) { id avatar { sha256 } } }';
+const REMOVE = 'mutation($id: ID!) { removeUserPicture(userId: $id) { id avatar { sha256 } } }';
 
 describe("the superuser removes a user's profile picture", () => {
   let s: TestServer;

@@ -197,10 +197,10 @@ describe('subscriptions', () => {
 
     const ways: [string, (user: { id: string; token: string; password: string }, username: string) => Promise<unknown>][] = [
       ['signOut', (u) => s.gql('mutation { signOut }', {}, u.token)],
-      ['revokeUserSessions', (u) => s.gql('mutation($id: ID!) { revokeUserSessions(id: $id) }', { id: u.id }, token)],
-      ['a role change', (u) => s.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: ARCHIVIST }) { role } }', { id: u.id }, token)],
-      ['resetUserPassword', (u) => s.gql('mutation($id: ID!) { resetUserPassword(id: $id) { delivery } }', { id: u.id }, token)],
-      ['deleteUser', (u) => s.gql('mutation($id: ID!) { deleteUser(id: $id) }', { id: u.id }, token)],
+      ['revokeUserSessions', (u) => s.gql('mutation($id: ID!) { revokeUserSessions(userId: $id) }', { id: u.id }, token)],
+      ['a role change', (u) => s.gql('mutation($id: ID!) { updateUser(userId: $id, input: { role: ARCHIVIST }) { role } }', { id: u.id }, token)],
+      ['resetUserPassword', (u) => s.gql('mutation($id: ID!) { resetUserPassword(userId: $id) { delivery } }', { id: u.id }, token)],
+      ['deleteUser', (u) => s.gql('mutation($id: ID!) { deleteUser(userId: $id) }', { id: u.id }, token)],
       [
         'changePassword on another device',
         async (u, username) => {

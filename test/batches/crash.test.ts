@@ -97,7 +97,7 @@ describe('crashes', { timeout: 600_000 }, () => {
       // A reprocessing cut off.
       await until(async () => (await batch(stepped)).stage === 'VETTING', 300_000);
       const reprocessed = (await batch(stepped)).artefacts.nodes[0]?.id as string;
-      await gql('mutation($ids: [ID!]!) { reprocessArtefacts(ids: $ids, steps: [FACES]) { status } }', { ids: [reprocessed] });
+      await gql('mutation($ids: [ID!]!) { reprocessArtefacts(artefactIds: $ids, steps: [FACES]) { status } }', { ids: [reprocessed] });
       await crashWhen('reprocessing', (all) => {
         const entry = all.find((x) => x.id === stepped)?.artefacts.nodes.find((a) => a.id === reprocessed)?.batchEntry;
         return entry?.step !== 'done' || entry.reprocessSteps.length === 0;

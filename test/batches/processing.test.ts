@@ -36,8 +36,8 @@ interface BatchState {
 
 const STATE = `query($id: ID!) { node(id: $id) { ... on Batch { stage counts { total processed failed } artefacts(first: 3) { nodes {
   name kind batchEntry { status errorCode durationMs }
-  transcription: field(name: transcription) { value origin step } simplified: field(name: simplified) { value }
-  banner: field(name: bannerText) { value } description: field(name: description) { value step }
+  transcription: field(name: TRANSCRIPTION) { value origin step } simplified: field(name: SIMPLIFIED) { value }
+  banner: field(name: BANNER_TEXT) { value } description: field(name: DESCRIPTION) { value step }
   faces { assignment figure { id } }
   traces(first: 2) { nodes { outcome reports(first: 50) { nodes { source workerId } } } }
 } } } } }`;

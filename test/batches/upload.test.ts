@@ -45,7 +45,7 @@ describe('batch upload', () => {
       ['minutes-page.jpg', 'OK'],
       ['notes.txt', 'INVALID_IMAGE'],
       ['big.png', 'INVALID_IMAGE'],
-      ['MINUTES-PAGE.jpg', 'BAD_USER_INPUT'],
+      ['MINUTES-PAGE.jpg', 'DUPLICATE_FILENAME'],
       ['cut.png', 'INVALID_IMAGE'],
     ]);
     expect(created.files[0]?.artefact).toMatchObject({ name: 'minutes-page', originalFilename: 'minutes-page.jpg', kind: null, image: { width: 428, height: 391 } });

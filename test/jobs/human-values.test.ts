@@ -5,9 +5,9 @@ import { reply, startOpenAiDouble, type OpenAiDouble } from '../support/openai-d
 import { SAMPLES_DIR } from '../support/samples.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { batchOf, until } from '../support/batches.js';
-const EDIT = 'mutation($id: ID!, $fields: [FieldEdit!]) { updateArtefact(id: $id, input: { fields: $fields }) { id } }';
+const EDIT = 'mutation($id: ID!, $fields: [FieldEdit!]) { updateArtefact(artefactId: $id, input: { fields: $fields }) { id } }';
 const START = 'mutation($id: ID!) { startBatch(batchId: $id) { stage } }';
-const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(ids: $ids, steps: $steps) { status step reprocessSteps } }';
+const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(artefactIds: $ids, steps: $steps) { status step reprocessSteps } }';
 const HISTORY = `query($id: ID!, $name: MetadataFieldName!) { node(id: $id) { ... on Artefact {
   fieldHistory(name: $name) { value origin step current }
   batchEntry { status step reprocessSteps }
@@ -74,12 +74,14 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
   });
 
   const upload = (file: string, kind: 'MM' | 'HF') => batchOf(s, token, file, readFileSync(path.join(SAMPLES_DIR, file)), kind);
+  // The schema spells field names in capitals: bannerText is BANNER_TEXT.
+  const fieldName = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
   const edit = async (id: string, fields: Record<string, string>) => {
-    const r = await s.gql(EDIT, { id, fields: Object.entries(fields).map(([name, value]) => ({ name, value })) }, token);
+    const r = await s.gql(EDIT, { id, fields: Object.entries(fields).map(([name, value]) => ({ name: fieldName(name), value })) }, token);
     expect(r.body.errors).toBeUndefined();
   };
   const history = async (id: string, name: string) =>
-    (await s.gql<{ node: { fieldHistory: Version[]; batchEntry: { status: string; step: string | null; reprocessSteps: string[] } } }>(HISTORY, { id, name }, token)).body.data
+    (await s.gql<{ node: { fieldHistory: Version[]; batchEntry: { status: string; step: string | null; reprocessSteps: string[] } } }>(HISTORY, { id, name: fieldName(name) }, token)).body.data
       ?.node as { fieldHistory: Version[]; batchEntry: { status: string; step: string | null; reprocessSteps: string[] } };
   const stageIs = (batchId: string, stage: string) => async () => (await s.gql<{ node: { stage: string } }>(STAGE, { id: batchId }, token)).body.data?.node.stage === stage;
   const reprocessed = (artefactId: string) => async () => {
@@ -151,7 +153,7 @@ describe('a person’s work is never overwritten by a machine run', { timeout: 2
     // A person splits one face off into a figure of their own, and names the figure another face founded.
     const split = await s.gql<{ moveFace: { figure: { id: string } } }>('mutation($f: ID!) { moveFace(faceId: $f) { figure { id } } }', { f: placed.id }, token);
     expect(split.body.errors).toBeUndefined();
-    const label = 'mutation($id: ID!, $label: String) { labelFigure(id: $id, label: $label) { id } }';
+    const label = 'mutation($id: ID!, $label: String) { labelFigure(figureId: $id, label: $label) { id } }';
     expect((await s.gql(label, { id: split.body.data?.moveFace.figure.id, label: 'Left' }, token)).body.errors).toBeUndefined();
     expect((await s.gql(label, { id: named.figure?.id, label: 'Middle' }, token)).body.errors).toBeUndefined();
 

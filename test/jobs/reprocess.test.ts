@@ -9,7 +9,7 @@ import { codeOf, startServer, type TestServer } from '../support/server.js';
 import { batchOf, until } from '../support/batches.js';
 const START = 'mutation($id: ID!) { startBatch(batchId: $id) { stage } }';
 const CANCEL = 'mutation($id: ID!) { cancelBatch(batchId: $id) { stage } }';
-const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(ids: $ids, steps: $steps) { status } }';
+const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(artefactIds: $ids, steps: $steps) { status } }';
 const ENTRY = 'query($id: ID!) { node(id: $id) { ... on Artefact { batchEntry { status step errorCode reprocessSteps } traces(first: 20) { nodes { outcome } } } } }';
 
 interface Entry {

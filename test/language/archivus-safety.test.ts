@@ -57,7 +57,7 @@ describe('Archivus: redaction, quotas, cancellation and catalogue text as data',
     const asViewer = (await s.gql<Reports>(REPORTS, { id: gid.artefact(photoId) }, viewer)).body.data?.node.traces.nodes[0];
     expect(asViewer?.outcome).toBe('LLM_FAILED');
     const failure = asViewer?.reports.nodes.find((n) => n.source === 'llm.chat');
-    expect(failure).toMatchObject({ level: 'error', data: { reason: 'chat via double failed (HTTP 401)' } });
+    expect(failure).toMatchObject({ level: 'ERROR', data: { reason: 'chat via double failed (HTTP 401)' } });
     expect(JSON.stringify(asViewer)).not.toMatch(/Incorrect API key|sk-live/);
     const chief = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     const asChief = (await s.gql<Reports>(REPORTS, { id: gid.artefact(photoId) }, chief)).body.data?.node.traces.nodes[0];

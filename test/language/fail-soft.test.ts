@@ -12,16 +12,16 @@ const OCR = '新嘉坡中華商務總會事簿\n去冬張弼士太僕奉';
 const CORRECTED = '新嘉坡中華商務總會議事簿\n去冬張弼士太僕奉';
 const ENGLISH = 'Minute book of the Singapore Chinese Chamber of Commerce. Last winter, Chang Pi-shih came by imperial order.';
 
-const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(ids: $ids, steps: $steps) { status } }';
+const REPROCESS = 'mutation($ids: [ID!]!, $steps: [ProcessingStep!]) { reprocessArtefacts(artefactIds: $ids, steps: $steps) { status } }';
 const RETRY = 'mutation($id: ID!) { retryFailedSteps(batchId: $id) { status } }';
 const STATE = `query($id: ID!, $b: ID!) {
   node(id: $id) { ... on Artefact {
     batchEntry { status step errorCode errorMessage warning }
     failedSteps { step code message attempts failedAt }
-    transcription: field(name: transcription) { value }
-    simplified: field(name: simplified) { value }
-    translation: field(name: translation) { value }
-    entities: field(name: entities) { value }
+    transcription: field(name: TRANSCRIPTION) { value }
+    simplified: field(name: SIMPLIFIED) { value }
+    translation: field(name: TRANSLATION) { value }
+    entities: field(name: ENTITIES) { value }
     traces(last: 1) { nodes { reports(first: 100) { nodes { source level message } } } }
   } }
   batch: node(id: $b) { ... on Batch { counts { processed failed withFailedSteps } } }
@@ -105,7 +105,7 @@ describe('language steps fail soft and can be redone one by one', { timeout: 240
     expect(after.node.entities?.value).toContain('張弼士');
     expect(after.node.translation).toBeNull();
     const reports = after.node.traces.nodes[0]?.reports.nodes ?? [];
-    expect(reports).toContainEqual(expect.objectContaining({ source: 'language', level: 'warn', message: expect.stringMatching(/^translation failed \(LLM_FAILED/) }));
+    expect(reports).toContainEqual(expect.objectContaining({ source: 'language', level: 'WARN', message: expect.stringMatching(/^translation failed \(LLM_FAILED/) }));
     expect(reports).toContainEqual(expect.objectContaining({ message: 'summary skipped: there is no English translation to work from' }));
 
     double.enqueue(reply.text(ENGLISH));
