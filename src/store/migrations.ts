@@ -1,3 +1,5 @@
+import { mirrorOutboxSql } from '../mirror/outbox-schema.js';
+
 /**
  * Versioned schema migrations, applied in order at boot. Never edit a released migration: add one.
  */
@@ -368,4 +370,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'maintenance mode', sql: maintenance },
   { version: 7, name: 'one-time passwords expire and force a change', sql: oneTimePasswords },
   { version: 8, name: 'sequence numbers of batch events kept across restarts', sql: batchEventSeqs },
+  { version: 9, name: 'Firebase mirror outbox filled by triggers', sql: mirrorOutboxSql },
 ];
