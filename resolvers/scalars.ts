@@ -4,6 +4,7 @@ import { AppError } from '../src/errors.js';
 
 const DateTime = new GraphQLScalarType({
   name: 'DateTime',
+  description: 'An ISO-8601 date-time in UTC, e.g. 2026-11-26T05:02:00.000Z.',
   serialize: (v) => (v instanceof Date ? v.toISOString() : String(v)),
   parseValue: (v) => {
     const d = new Date(String(v));
@@ -32,6 +33,7 @@ function literal(ast: ValueNode): unknown {
 /** Values stored as JSON text in SQLite are parsed on the way out. */
 const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
+  description: 'Arbitrary JSON (structured metadata such as entities, OCR layout, trace data).',
   serialize: (v) => v,
   parseValue: (v) => v,
   parseLiteral: literal,

@@ -51,6 +51,18 @@ const argumentsOf = (t: SchemaType): { where: string; arg: Arg }[] => [
 ];
 
 describe('schema conventions', () => {
+  it('describes every type, field, argument, input field and enum value', () => {
+    const missing = (what: string, d: Described) => ((d.description ?? '').trim() === '' ? [what] : []);
+    const undescribed = types.flatMap((t) => [
+      ...missing(t.name, t),
+      ...(t.fields ?? []).flatMap((f) => [...missing(`${t.name}.${f.name}`, f), ...f.args.flatMap((a) => missing(`${t.name}.${f.name}(${a.name})`, a))]),
+      ...(t.inputFields ?? []).flatMap((f) => missing(`${t.name}.${f.name}`, f)),
+      ...(t.enumValues ?? []).flatMap((v) => missing(`${t.name}.${v.name}`, v)),
+    ]);
+    expect(types.length).toBeGreaterThan(50);
+    expect(undescribed).toEqual([]);
+  });
+
   it('spells every enum value in SCREAMING_SNAKE_CASE', () => {
     const wrong = types.flatMap((t) => (t.enumValues ?? []).filter((v) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(v.name)).map((v) => `${t.name}.${v.name}`));
     expect(types.some((t) => t.name === 'MetadataFieldName')).toBe(true);
