@@ -3,10 +3,11 @@
  * Enrols DIR/train/<person>/*.jpg|png into a temporary store (as seed-figures does), then decides
  * who is in each DIR/test/* image listed in DIR/labels.json ({"<test file>": "<person>" | "unknown"})
  * with the identification rules, using the largest face of each test image. Prints one line per
- * image and, last, `top1=<0..1> unknown_rejection=<0..1>`:
- *   top1              share of known people whose best-ranked figure is the right person;
+ * image, then what the product decided — automatic assignments, right and wrong, and suggestions
+ * left for a person — and, last, `top1=<0..1> unknown_rejection=<0..1>`:
+ *   top1              share of known people whose best-ranked figure is the right person (the
+ *                     ranking, not a decision);
  *   unknown_rejection share of unknown people not assigned automatically to anyone.
- * Automatic assignments (right and wrong) are counted on the line before.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ try {
   const { store } = app;
   const pool = app.jobs.process.workerPool();
   const enrolled = await enrolDirectory(path.join(dir, 'train'), app, (o) =>
-    console.log(`train ${o.file}: ${o.status === 'enrolled' ? `enrolled (face ${o.facePx} px)` : `skipped, ${o.reason}`}`),
+    console.log(`train ${o.file}: ${o.status === 'enrolled' ? `enrolled (${o.facesInPhoto > 1 ? `the largest of ${o.facesInPhoto} faces, ` : ''}face ${o.facePx} px)` : `skipped, ${o.reason}`}`),
   );
   console.log(`enrolled ${enrolled.filter((o) => o.status === 'enrolled').length} images of ${new Set(enrolled.filter((o) => o.status === 'enrolled').map((o) => o.person)).size} people`);
   const labelOf = (figureId: string): string => store.figures.byIds([figureId])[0]?.label ?? figureId;
@@ -44,6 +45,7 @@ try {
   let rejected = 0;
   let assignedRight = 0;
   let assignedWrong = 0;
+  let suggested = 0;
   for (const { file, result } of results) {
     const truth = labels[file] as string;
     const face = [...result.faces].sort((a, b) => b.box.w * b.box.h - a.box.w * a.box.h)[0];
@@ -59,6 +61,7 @@ try {
       if (bestLabel === truth) top1++;
     }
     if (assigned !== null) assigned === truth ? assignedRight++ : assignedWrong++;
+    if (decision?.outcome === 'suggested') suggested++;
     const what =
       decision === null || decision === undefined
         ? 'no face'
@@ -70,7 +73,7 @@ try {
     const candidates = (decision?.candidates ?? []).map((c) => `${labelOf(c.figureId)} ${c.similarity.toFixed(3)}`).join(', ');
     console.log(`${file}: truth=${truth} ${what}; faces=${result.faces.length}${face ? ` size=${Math.round(Math.max(face.box.w, face.box.h))}px` : ''}; candidates: ${candidates || 'none'}`);
   }
-  console.log(`known=${known} unknown=${unknown} assigned_right=${assignedRight} assigned_wrong=${assignedWrong}`);
+  console.log(`known=${known} unknown=${unknown} auto_assigned_right=${assignedRight} auto_assigned_wrong=${assignedWrong} suggested=${suggested}`);
   console.log(`top1=${known === 0 ? 0 : (top1 / known).toFixed(3)} unknown_rejection=${unknown === 0 ? 0 : (rejected / unknown).toFixed(3)}`);
 } finally {
   await app.close();

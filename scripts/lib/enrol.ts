@@ -4,15 +4,32 @@ import type { App } from '../../src/app.js';
 import { DEFAULT_MATCH_THRESHOLDS } from '../../src/pipelines/faces/match.js';
 
 export type EnrolOutcome =
-  | { file: string; person: string; status: 'enrolled'; figureId: string; newFigure: boolean; facePx: number }
+  | { file: string; person: string; status: 'enrolled'; figureId: string; newFigure: boolean; facePx: number; facesInPhoto: number }
   | { file: string; person: string; status: 'skipped'; reason: string };
 
 export const IMAGE_FILE = /\.(jpe?g|png)$/i;
 
+// A labelled photo may also show a false alarm or someone in the background: its largest face is
+// the subject when it is at least this many times the area of the next; otherwise who is who is unknown.
+const DOMINANT_AREA = 2;
+
+type Face = { box: { w: number; h: number } };
+
+/** The photo's subject: its only face, or its clearly largest; else why there is none. */
+export function subjectFace<F extends Face>(faces: readonly F[]): F | string {
+  const area = (f: Face): number => f.box.w * f.box.h;
+  const [largest, next] = [...faces].sort((a, b) => area(b) - area(a));
+  if (largest === undefined) return 'no face found';
+  if (next !== undefined && area(largest) < DOMINANT_AREA * area(next)) {
+    return `${faces.length} faces of similar size found (the largest must be at least ${DOMINANT_AREA}× the next to be taken as the person)`;
+  }
+  return largest;
+}
+
 /**
- * Enrols labelled people from `dir/<person name>/*.jpg|png`: each image must show exactly one face
- * of at least `minFacePx` (smaller faces give unreliable exemplars); others are skipped with the
- * reason. One line per image goes to `onOutcome` as it is decided.
+ * Enrols labelled people from `dir/<person name>/*.jpg|png`: each image's subject (its only or its
+ * clearly largest face, see subjectFace) must be at least `minFacePx` (smaller faces give unreliable
+ * exemplars); others are skipped with the reason. One line per image goes to `onOutcome` as it is decided.
  */
 export const enrolDirectory = async (
   dir: string,
@@ -45,11 +62,11 @@ export const enrolDirectory = async (
       continue;
     }
     const faces = job.result.faces;
-    if (faces.length !== 1) {
-      done({ file, person, status: 'skipped', reason: faces.length === 0 ? 'no face found' : `${faces.length} faces found (need exactly one)` });
+    const face = subjectFace(faces);
+    if (typeof face === 'string') {
+      done({ file, person, status: 'skipped', reason: face });
       continue;
     }
-    const face = faces[0]!;
     const facePx = Math.round(Math.max(face.box.w, face.box.h));
     if (facePx < DEFAULT_MATCH_THRESHOLDS.minFacePx) {
       done({ file, person, status: 'skipped', reason: `face too small (${facePx} px < ${DEFAULT_MATCH_THRESHOLDS.minFacePx})` });
@@ -57,7 +74,7 @@ export const enrolDirectory = async (
     }
     const source = await app.store.files.putImage(job.image);
     const enrolled = await app.jobs.faces.enrol(person, face, source.sha256);
-    done({ file, person, status: 'enrolled', figureId: enrolled.figureId, newFigure: enrolled.created, facePx });
+    done({ file, person, status: 'enrolled', figureId: enrolled.figureId, newFigure: enrolled.created, facePx, facesInPhoto: faces.length });
   }
   return outcomes;
 };

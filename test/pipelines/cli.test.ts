@@ -33,10 +33,17 @@ interface ProcessedFile {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'archaive-cli-'));
   const people = path.join(dir, 'people');
-  for (const p of ['bob', 'blank', 'group']) mkdirSync(path.join(people, p), { recursive: true });
+  for (const p of ['bob', 'blank', 'group', 'carol']) mkdirSync(path.join(people, p), { recursive: true });
   copyFileSync(path.join(fixture, 'train/person-04/sample3.jpg'), path.join(people, 'bob', 'bob.jpg'));
   await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ffffff' } }).png().toFile(path.join(people, 'blank', 'white.png'));
   copyFileSync(path.resolve(root, 'node_modules/@vladmandic/face-api/demo/sample1.jpg'), path.join(people, 'group', 'three.jpg'));
+  // Carol's photo with someone small in the background: she is the clearly largest face.
+  const carol = await sharp(path.join(fixture, 'train/person-02/sample1.jpg')).resize({ width: 560 }).toBuffer();
+  const passerby = await sharp(path.join(fixture, 'train/person-01/sample1.jpg')).resize({ width: 200 }).toBuffer();
+  await sharp({ create: { width: 900, height: 700, channels: 3, background: '#dddddd' } })
+    .composite([{ input: carol, left: 20, top: 20 }, { input: passerby, left: 680, top: 480 }])
+    .jpeg()
+    .toFile(path.join(people, 'carol', 'with-passerby.jpg'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,8 +66,9 @@ describe('command-line tools', () => {
     const seeded = await cli(['scripts/cli.ts', 'seed-figures', '--workers', '1', path.join(dir, 'people')], { DATA_DIR: dataDir });
     expect(seeded).toMatch(/bob\/bob\.jpg: enrolled as "bob"/);
     expect(seeded).toMatch(/blank\/white\.png: skipped, no face found/);
-    expect(seeded).toMatch(/group\/three\.jpg: skipped, 3 faces found/);
-    expect(seeded).toMatch(/enrolled=1 skipped=2 people=1/);
+    expect(seeded).toMatch(/group\/three\.jpg: skipped, 3 faces of similar size found/);
+    expect(seeded).toMatch(/carol\/with-passerby\.jpg: enrolled as "carol" \(new figure \S+, the largest of 2 faces, face \d+ px\)/);
+    expect(seeded).toMatch(/enrolled=2 skipped=2 people=2/);
     const out = JSON.parse(
       await cli(['scripts/cli.ts', 'process', '--kind', 'hf', '--workers', '1', path.join(fixture, 'test/person-04-view.jpg')], { DATA_DIR: dataDir }),
     ) as ProcessedFile[];
@@ -72,6 +80,8 @@ describe('command-line tools', () => {
   it('eval:identify prints a line per test image and the scores last', async () => {
     const out = (await cli(['scripts/eval-identify.ts', '--workers', '1', fixture])).trim().split('\n');
     expect(out.filter((l) => /-view\.jpg: truth=/.test(l))).toHaveLength(19);
+    // What the product decided, beside the ranking: no stranger or wrong person assigned.
+    expect(out.at(-2)).toMatch(/^known=\d+ unknown=\d+ auto_assigned_right=\d+ auto_assigned_wrong=0 suggested=\d+$/);
     const last = out.at(-1) ?? '';
     const m = /^top1=([\d.]+) unknown_rejection=([\d.]+)$/.exec(last);
     expect(m).not.toBeNull();
