@@ -3,9 +3,12 @@
  *   Processes each file exactly as the server does (the same handler and result writer): with
  *   DATA_DIR set, each file becomes an artefact in that store, its faces identified against its
  *   figures; without it, in a temporary store removed afterwards. Prints the results as JSON.
+ * npm run cli -- import DIR [--server URL] [--name NAME] [--kind mm|hf] [--json] [--user NAME]
+ *   Uploads every image under DIR to a running server as one batch, starts it and follows its
+ *   progress (scripts/import/command.ts); run again on DIR, it resumes that batch.
  * npm run cli -- seed-figures DIR
  *   Enrols labelled people from DIR/<person name>/*.jpg|png into the store at DATA_DIR (default
- *   ./data), one line per image, skipping images with no face, several faces or a face under 40 px.
+ *   ./data), one line per image, skipping images with no face, several faces of similar size (the clearly largest is taken) or a face under 40 px.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -110,7 +113,7 @@ const main = async (): Promise<number> => {
     const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
     const enrolled = await withApp(dataDir, poolSize, async (app) => {
       const outcomes = await enrolDirectory(path.resolve(rest[0] as string), app, (o) =>
-        console.log(o.status === 'enrolled' ? `${o.file}: enrolled as "${o.person}" (${o.newFigure ? 'new figure' : 'figure'} ${o.figureId}, face ${o.facePx} px)` : `${o.file}: skipped, ${o.reason}`),
+        console.log(o.status === 'enrolled' ? `${o.file}: enrolled as "${o.person}" (${o.newFigure ? 'new figure' : 'figure'} ${o.figureId}, ${o.facesInPhoto > 1 ? `the largest of ${o.facesInPhoto} faces, ` : ''}face ${o.facePx} px)` : `${o.file}: skipped, ${o.reason}`),
       );
       const ok = outcomes.filter((o) => o.status === 'enrolled');
       console.log(`enrolled=${ok.length} skipped=${outcomes.length - ok.length} people=${new Set(ok.map((o) => o.person)).size} store=${dataDir}`);
