@@ -6,6 +6,7 @@ import { connectionResolvers } from './connection.js';
 import type { Context } from './context.js';
 import { enumResolvers } from './enums.js';
 import { languageResolvers } from './language.js';
+import { mirrorResolvers } from './mirror.js';
 import { nodeResolvers } from './node.js';
 import { scalarResolvers } from './scalars.js';
 import { systemResolvers } from './system.js';
@@ -23,4 +24,5 @@ export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   traceResolvers,
   languageResolvers,
   systemResolvers,
+  mirrorResolvers,
 ]);

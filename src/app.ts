@@ -13,6 +13,7 @@ import { ResultWriter } from './jobs/results.js';
 import { LanguageStages } from './llm/language-stages.js';
 import { LlmInterface } from './llm/llm-interface.js';
 import { Mailer } from './mail/mailer.js';
+import { Mirror } from './mirror/mirror.js';
 import { ModelStore } from './model-store/store.js';
 import { artefactModelPaths } from './pipelines/artefact/engines.js';
 import { ArchivusService } from './services/archivus.js';
@@ -28,6 +29,7 @@ import { CollectionService } from './services/collections.js';
 import { FigureService } from './services/figures.js';
 import { IntegrationService } from './services/integration.js';
 import { MaintenanceService } from './services/maintenance.js';
+import { MirrorStatusService } from './services/mirror-status.js';
 import { ModelStatusService } from './services/model-status.js';
 import { NodeService } from './services/nodes.js';
 import { TraceService } from './services/traces.js';
@@ -89,6 +91,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const control = config.role === 'secondary' ? new ForwardedQueue(queue, store, events) : queue;
   if (config.role === 'primary' && config.redis !== undefined) events.onQueueCommand((c) => (c.command === 'wake' ? queue.wake() : queue.cancel(c.batchId)));
 
+  // Follows every committed change to Firebase when FIREBASE_* are set; the server starts it.
+  const mirror = new Mirror(config.mirror, store, log);
+
   // Use cases only: the GraphQL edge reaches the store, the queue and the bus through these.
   const services = {
     audit,
@@ -105,6 +110,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     modelStatus: new ModelStatusService(store),
     nodes: new NodeService(),
     maintenance: new MaintenanceService(store, audit),
+    mirror: new MirrorStatusService(mirror),
   };
 
   return {
@@ -116,6 +122,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     cache,
     services,
     jobs: { queue, process, faces },
+    mirror,
     /** Stops the background work (running artefacts finish their step), then closes everything. */
     async close(): Promise<void> {
       await queue.close();
@@ -124,6 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       traces.close();
       mailer.close();
       await events.close();
+      await mirror.close();
       store.close();
     },
   };

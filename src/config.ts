@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { weakPassword } from './auth/password-strength.js';
 import { parseLlmEnv, type LlmSettings } from './llm/settings.js';
+import type { MirrorSettings } from './mirror/settings.js';
 
 /**
  * All configuration comes from environment variables (a `.env` file is read first when present).
@@ -22,6 +23,15 @@ const int = (fallback: number, min: number, max: number) =>
     .min(min, { error: `expected at least ${min}` })
     .max(max, { error: `expected at most ${max}` })
     .default(fallback);
+
+// Unset and empty are the same: off.
+function optional<T extends z.ZodType<string, string>>(inner: T) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(inner.optional());
+}
 
 const envSchema = z.object({
   PORT: int(4000, 0, 65535),
@@ -90,7 +100,21 @@ const envSchema = z.object({
   WORKER_LOCK_SECONDS: int(30, 1, 3600),
 });
 
+  // The Firebase mirror: on when the three FIREBASE_* names are set (see docs/firebase.md).
+  FIREBASE_PROJECT_ID: optional(z.string().regex(/^[a-z0-9-]{4,40}$/, { error: 'expected a Firebase project id (lower-case letters, digits, dashes)' })),
+  FIREBASE_DATABASE_URL: optional(z.url({ protocol: /^https$/, error: 'expected https://<name>.firebaseio.com or https://<name>.<region>.firebasedatabase.app' })),
+  FIREBASE_STORAGE_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, { error: 'expected a bucket name such as my-project.appspot.com' })),
+  GOOGLE_APPLICATION_CREDENTIALS: optional(z.string().refine((f) => existsSync(f), { error: 'expected the path of an existing service-account key file' })),
+  FIREBASE_DATABASE_EMULATOR_HOST: optional(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:9000' })),
+  STORAGE_EMULATOR_HOST: optional(z.url({ protocol: /^https?$/, error: 'expected http://host:port, e.g. http://127.0.0.1:9199' })),
+  MIRROR_BATCH_SIZE: int(100, 1, 1000),
+  MIRROR_RETRY_BASE_MS: int(1000, 1, 600_000),
+  MIRROR_RETRY_MAX_MS: int(60_000, 1, 3_600_000),
+  MIRROR_TIMEOUT_MS: int(10_000, 10, 600_000),
+
 export type Config = Readonly<{
+const MIRROR_REQUIRED = ['FIREBASE_PROJECT_ID', 'FIREBASE_DATABASE_URL', 'FIREBASE_STORAGE_BUCKET'] as const;
+
   port: number;
   host: string;
   dataDir: string;
@@ -116,6 +140,8 @@ export type Config = Readonly<{
   /**
    * Redis (REDIS_URL): inference on remote workers (BullMQ) and events shared by every API instance.
    * `lockMs`: how long a worker that stopped answering keeps its job before another one takes it.
+  /** The Firebase mirror (FIREBASE_*, MIRROR_*); undefined: off, and nothing Firebase is loaded. */
+  mirror: MirrorSettings | undefined;
    */
   redis: { url: string; lockMs: number } | undefined;
   /** primary: owns the job queue (one per database); secondary: serves the API and forwards queue work to it. */
@@ -149,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!parsed.success || llm instanceof Error || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
+  if (parsed.success) problems.push(...mirrorProblems(parsed.data));
     port: e.PORT,
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
@@ -185,8 +212,40 @@ export function loadConfig(env: Env = process.env): Config {
     role: e.API_ROLE,
   };
 }
+    mirror: mirrorSettings(e),
 
 /** Reads `.env` into process.env (without overriding what is already set), as Node does natively. */
 export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
+type Parsed = z.infer<typeof envSchema>;
+
+// One or two of the three names is a mistake, not a mirror that is off.
+function mirrorProblems(e: Parsed): string[] {
+  const given = MIRROR_REQUIRED.filter((name) => e[name] !== undefined);
+  if (given.length === 0) return [];
+  const problems = MIRROR_REQUIRED.filter((name) => e[name] === undefined).map(
+    (name) => `${name}: required with ${given.join(' and ')} to turn the Firebase mirror on (got null)`,
+  );
+  if (e.MIRROR_RETRY_MAX_MS < e.MIRROR_RETRY_BASE_MS) {
+    problems.push(`MIRROR_RETRY_MAX_MS: expected at least MIRROR_RETRY_BASE_MS, ${e.MIRROR_RETRY_BASE_MS} (got ${e.MIRROR_RETRY_MAX_MS})`);
+  }
+  return problems;
+}
+
+function mirrorSettings(e: Parsed): MirrorSettings | undefined {
+  if (e.FIREBASE_PROJECT_ID === undefined || e.FIREBASE_DATABASE_URL === undefined || e.FIREBASE_STORAGE_BUCKET === undefined) return undefined;
+  return {
+    projectId: e.FIREBASE_PROJECT_ID,
+    databaseUrl: e.FIREBASE_DATABASE_URL.replace(/\/+$/, ''),
+    storageBucket: e.FIREBASE_STORAGE_BUCKET,
+    credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
+    databaseEmulatorHost: e.FIREBASE_DATABASE_EMULATOR_HOST,
+    storageEmulatorHost: e.STORAGE_EMULATOR_HOST?.replace(/\/+$/, ''),
+    batchSize: e.MIRROR_BATCH_SIZE,
+    retryBaseMs: e.MIRROR_RETRY_BASE_MS,
+    retryMaxMs: e.MIRROR_RETRY_MAX_MS,
+    timeoutMs: e.MIRROR_TIMEOUT_MS,
+  };
+}
+

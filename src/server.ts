@@ -65,6 +65,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   // Background work over the database belongs to one instance, the primary (README, Topology).
   if (config.role === 'primary') {
     core.jobs.queue.start();
+    await core.mirror.start();
     const stopFileCollection = scheduleFileCollection(store.files, config.fileRetentionMs, (message) => app.log.info(message));
     app.addHook('onClose', stopFileCollection);
   }

@@ -328,8 +328,8 @@ export class ArtefactRepository {
     return changed;
   }
 
-  /** Rebuilds the artefact's row in the full-text index from its name and current texts. */
-  private reindex(artefactId: string): void {
+  /** Rebuilds the artefact's row in the full-text index from its name and current texts (also after a restore). */
+  reindex(artefactId: string): void {
     const name = this.db.query<{ name: string }>('SELECT name FROM artefacts WHERE id = ?').get(artefactId)?.name ?? '';
     const texts = this.currentFields([artefactId])
       .filter((f) => METADATA_FIELDS[f.field].searchable && f.value)

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGlobalId } from '../../resolvers/ids.js';
+import { batchOf, until } from '../support/batches.js';
+import { CloudStorage } from '../support/cloud-storage.js';
+import { collection, mirrorEnv } from '../support/mirror.js';
+import { RealtimeDatabase } from '../support/realtime-database.js';
+import { SAMPLES_DIR } from '../support/samples.js';
+import { codeOf, startServer, SUPERUSER, type TestServer } from '../support/server.js';
+
+const local = (globalId: string): string => parseGlobalId(globalId)?.id as string;
+
+const STATUS = `{ mirrorStatus { enabled connected outboxLength oldestPendingAt oldestPendingAgeSeconds lastError { message at } lastSuccessAt } }`;
+interface Status {
+  enabled: boolean;
+  connected: boolean;
+  outboxLength: number;
+  oldestPendingAt: string | null;
+  oldestPendingAgeSeconds: number | null;
+  lastError: { message: string; at: string } | null;
+  lastSuccessAt: string | null;
+}
+
+describe('the Firebase mirror', () => {
+  let database: RealtimeDatabase;
+  let storage: CloudStorage;
+  let server: TestServer;
+  let token: string;
+
+  const status = async (): Promise<Status> => (await server.gql<{ mirrorStatus: Status }>(STATUS, {}, token)).body.data?.mirrorStatus as Status;
+  const synced = () => until(async () => (await status()).outboxLength === 0, 30_000);
+  const createCategory = async (name: string): Promise<string> => {
+    const r = await server.gql<{ createCategory: { id: string } }>('mutation($n: String!) { createCategory(input: { name: $n }) { id } }', { n: name }, token);
+    return local(r.body.data?.createCategory.id as string);
+  };
+  const renameCategory = (id: string, name: string) =>
+    server.gql('mutation($c: ID!, $n: String!) { updateCategory(categoryId: $c, input: { name: $n }) { id } }', { c: Buffer.from(`Category:${id}`).toString('base64url'), n: name }, token);
+
+  beforeAll(async () => {
+    database = await RealtimeDatabase.start();
+    storage = await CloudStorage.start();
+    server = await startServer(mirrorEnv(database, storage, { MIRROR_BATCH_SIZE: '5' }));
+    token = await server.signIn(SUPERUSER.username, SUPERUSER.password);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await database?.close();
+    await storage?.close();
+  });
+
+  it('sends what was there at its first start, users without secrets', async () => {
+    await synced();
+    expect(await database.value('meta')).toEqual({ format: 1 });
+    const users = Object.values(await collection(database, 'users'));
+    expect(users.map((u) => u.username)).toEqual([SUPERUSER.username]);
+    expect(users[0]).toMatchObject({ email: SUPERUSER.email, role: 'SUPERUSER', firstName: 'ArchAIve' });
+    expect(JSON.stringify(users)).not.toMatch(/password|lastSignIn/i);
+    const s = await status();
+    expect(s).toMatchObject({ enabled: true, connected: true, outboxLength: 0, oldestPendingAt: null, oldestPendingAgeSeconds: null });
+    expect(Date.parse(s.lastSuccessAt as string)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('sends an upload: the artefact, its file record and its bytes in the bucket, once', async () => {
+    const data = readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png'));
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const { artefactId } = await batchOf(server, token, 'panel.png', data, 'HF');
+    await server.gql(
+      'mutation($a: ID!) { updateArtefact(artefactId: $a, input: { fields: [{ name: CAPTION, value: "Five at the table" }] }) { id } }',
+      { a: artefactId },
+      token,
+    );
+    await synced();
+    const artefact = (await collection(database, 'artefacts'))[local(artefactId)];
+    expect(artefact).toMatchObject({ kind: 'HF', fileSha256: sha256, fields: { caption: { value: 'Five at the table', origin: 'HUMAN', version: 1 } } });
+    expect(await database.value(`files/${sha256}`)).toMatchObject({ mime: 'image/png', bytes: data.length });
+    expect(storage.objects.get(`files/${sha256}`)?.data.equals(data)).toBe(true);
+    expect(storage.uploads.get(`files/${sha256}`)).toBe(1);
+    // No null fields and no empty maps: RTDB would drop them, so the mirror never sends them.
+    expect(JSON.stringify(artefact)).not.toContain('null');
+    const batches = Object.values(await collection(database, 'batches'));
+    expect(batches[0]).toMatchObject({ stage: 'UPLOAD_PENDING', entries: { [local(artefactId)]: { position: 1, status: 'UNPROCESSED' } } });
+  });
+
+  it('propagates deletes: a category, and an artefact with its place in a category', async () => {
+    const { artefactId } = await batchOf(server, token, 'group.png', readFileSync(path.join(SAMPLES_DIR, 'group-photo.png')), 'HF');
+    const keep = await createCategory('Kept');
+    const gone = await createCategory('Gone');
+    const member = await server.gql(
+      'mutation($c: ID!, $a: ID!) { setCategoryMember(categoryId: $c, artefactId: $a, member: true, reason: "the panel") { id } }',
+      { c: Buffer.from(`Category:${keep}`).toString('base64url'), a: artefactId },
+      token,
+    );
+    expect(member.body.errors).toBeUndefined();
+    await synced();
+    expect((await collection(database, 'categories'))[keep]).toMatchObject({ name: 'Kept', members: { [local(artefactId)]: { reason: 'the panel', placedBy: 'HUMAN' } } });
+    expect((await collection(database, 'categories'))[gone]).toMatchObject({ name: 'Gone' });
+
+    await server.gql('mutation($c: ID!) { deleteCategory(categoryId: $c) }', { c: Buffer.from(`Category:${gone}`).toString('base64url') }, token);
+    await server.gql('mutation($a: ID!) { deleteArtefact(artefactId: $a) }', { a: artefactId }, token);
+    await synced();
+    const categories = await collection(database, 'categories');
+    expect(categories[gone]).toBeUndefined();
+    // The category stays, without the members map RTDB would drop once empty.
+    expect(categories[keep]).toEqual(expect.objectContaining({ name: 'Kept' }));
+    expect(categories[keep]?.members).toBeUndefined();
+    expect((await collection(database, 'artefacts'))[local(artefactId)]).toBeUndefined();
+  });
+
+  it('keeps serving while Firebase is down, then converges in order with nothing lost', async () => {
+    await synced();
+    await database.down();
+    const made: string[] = [];
+    for (let i = 1; i <= 20; i += 1) made.push(await createCategory(`Down ${String(i).padStart(2, '0')}`));
+    for (let i = 1; i <= 25; i += 1) expect((await renameCategory(made[0] as string, `Renamed ${i}`)).body.errors).toBeUndefined();
+    for (const id of made.slice(15)) await server.gql('mutation($c: ID!) { deleteCategory(categoryId: $c) }', { c: Buffer.from(`Category:${id}`).toString('base64url') }, token);
+
+    // The outbox holds one entry per document however often it changed; readiness ignores the lag.
+    await until(async () => (await status()).connected === false, 10_000);
+    const waiting = await status();
+    expect(waiting.outboxLength).toBe(20);
+    expect(waiting.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
+    await until(async () => (await status()).lastError !== null, 10_000);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+
+    await database.up();
+    await synced();
+    const categories = await collection(database, 'categories');
+    expect(categories[made[0] as string]?.name).toBe('Renamed 25');
+    for (const [i, id] of made.entries()) {
+      if (i === 0) continue;
+      if (i >= 15) expect(categories[id]).toBeUndefined();
+      else expect(categories[id]?.name).toBe(`Down ${String(i + 1).padStart(2, '0')}`);
+    }
+    expect((await status()).connected).toBe(true);
+  }, 60_000);
+
+  it('applies changes in the order they were made', async () => {
+    // Watched through a second client, as any reader of the mirror would see the document change.
+    const { initializeApp, deleteApp } = await import('firebase-admin/app');
+    const { getDatabase } = await import('firebase-admin/database');
+    const watcher = initializeApp({ projectId: 'demo-archaive', databaseURL: 'https://demo-archaive.firebaseio.com' }, 'watcher');
+    const seen: string[] = [];
+    const id = await createCategory('Step 0');
+    await synced();
+    getDatabase(watcher)
+      .ref(`categories/${id}/name`)
+      .on('value', (s) => seen.push(String(s.val())));
+    await until(async () => seen.length > 0, 10_000);
+    for (let i = 1; i <= 30; i += 1) await renameCategory(id, `Step ${i}`);
+    await synced();
+    await until(async () => seen.at(-1) === 'Step 30', 10_000);
+    await deleteApp(watcher);
+    const steps = seen.map((name) => Number(name.replace('Step ', '')));
+    // Batches coalesce (not every step is seen), but the document never goes back to an older state.
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(steps.at(-1)).toBe(30);
+  }, 60_000);
+
+  it('shows its status to the superuser only', async () => {
+    const archivist = await server.userWithRole('ARCHIVIST', 'mirror-archivist');
+    const refused = await server.gql(STATUS, {}, archivist.token);
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(codeOf(await server.gql(STATUS))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('the Firebase mirror, off', () => {
+  it('is disabled without FIREBASE_* and queues nothing', async () => {
+    const server = await startServer();
+    try {
+      const token = await server.signIn(SUPERUSER.username, SUPERUSER.password);
+      await server.gql('mutation { createCategory(input: { name: "Local only" }) { id } }', {}, token);
+      const r = await server.gql<{ mirrorStatus: Status }>(STATUS, {}, token);
+      expect(r.body.data?.mirrorStatus).toEqual({
+        enabled: false,
+        connected: false,
+        outboxLength: 0,
+        oldestPendingAt: null,
+        oldestPendingAgeSeconds: null,
+        lastError: null,
+        lastSuccessAt: null,
+      });
+      expect(server.core.store.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM mirror_outbox').get()?.n).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
