@@ -98,7 +98,6 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[user:pass@]host:port[/db] or rediss://…' }).optional(),
   API_ROLE: z.enum(['primary', 'secondary'], { error: 'expected primary or secondary' }).default('primary'),
   WORKER_LOCK_SECONDS: int(30, 1, 3600),
-});
 
   // The Firebase mirror: on when the three FIREBASE_* names are set (see docs/firebase.md).
   FIREBASE_PROJECT_ID: optional(z.string().regex(/^[a-z0-9-]{4,40}$/, { error: 'expected a Firebase project id (lower-case letters, digits, dashes)' })),
@@ -111,10 +110,11 @@ const envSchema = z.object({
   MIRROR_RETRY_BASE_MS: int(1000, 1, 600_000),
   MIRROR_RETRY_MAX_MS: int(60_000, 1, 3_600_000),
   MIRROR_TIMEOUT_MS: int(10_000, 10, 600_000),
+});
 
-export type Config = Readonly<{
 const MIRROR_REQUIRED = ['FIREBASE_PROJECT_ID', 'FIREBASE_DATABASE_URL', 'FIREBASE_STORAGE_BUCKET'] as const;
 
+export type Config = Readonly<{
   port: number;
   host: string;
   dataDir: string;
@@ -137,11 +137,11 @@ const MIRROR_REQUIRED = ['FIREBASE_PROJECT_ID', 'FIREBASE_DATABASE_URL', 'FIREBA
   workers: number;
   /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
   llm: LlmSettings;
+  /** The Firebase mirror (FIREBASE_*, MIRROR_*); undefined: off, and nothing Firebase is loaded. */
+  mirror: MirrorSettings | undefined;
   /**
    * Redis (REDIS_URL): inference on remote workers (BullMQ) and events shared by every API instance.
    * `lockMs`: how long a worker that stopped answering keeps its job before another one takes it.
-  /** The Firebase mirror (FIREBASE_*, MIRROR_*); undefined: off, and nothing Firebase is loaded. */
-  mirror: MirrorSettings | undefined;
    */
   redis: { url: string; lockMs: number } | undefined;
   /** primary: owns the job queue (one per database); secondary: serves the API and forwards queue work to it. */
@@ -172,10 +172,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (parsed.success && parsed.data.API_ROLE === 'secondary' && parsed.data.REDIS_URL === undefined) {
     problems.push('API_ROLE: secondary needs REDIS_URL (got "secondary" without it)');
   }
+  if (parsed.success) problems.push(...mirrorProblems(parsed.data));
   if (!parsed.success || llm instanceof Error || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-  if (parsed.success) problems.push(...mirrorProblems(parsed.data));
     port: e.PORT,
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
@@ -208,16 +208,12 @@ export function loadConfig(env: Env = process.env): Config {
     fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
     workers: e.WORKERS,
     llm,
+    mirror: mirrorSettings(e),
     redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, lockMs: e.WORKER_LOCK_SECONDS * 1000 },
     role: e.API_ROLE,
   };
 }
-    mirror: mirrorSettings(e),
 
-/** Reads `.env` into process.env (without overriding what is already set), as Node does natively. */
-export function loadDotEnv(file = '.env'): void {
-  if (existsSync(file)) process.loadEnvFile(file);
-}
 type Parsed = z.infer<typeof envSchema>;
 
 // One or two of the three names is a mistake, not a mirror that is off.
@@ -249,3 +245,7 @@ function mirrorSettings(e: Parsed): MirrorSettings | undefined {
   };
 }
 
+/** Reads `.env` into process.env (without overriding what is already set), as Node does natively. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
