@@ -74,6 +74,28 @@ describe('remote workers over Redis', { timeout: 240_000 }, () => {
     expect(new Set(entries.flatMap(workersOf)).size).toBe(2);
   });
 
+  it('cancels: waiting jobs are withdrawn, running ones stop between steps; a resume finishes without redoing what finished', async () => {
+    const id = await batch('Cancel', 4);
+    await until(async () => ((await state(id))?.artefacts.nodes ?? []).some((e) => e.batchEntry.status === 'PROCESSED'));
+    const cancelled = await s.gql<{ cancelBatch: { stage: string } }>('mutation($b: ID!) { cancelBatch(batchId: $b) { stage } }', { b: id }, admin);
+    expect(cancelled.body.data?.cancelBatch.stage).toBe('CANCELLED');
+    await until(async () => ((await state(id))?.artefacts.nodes ?? []).every((e) => e.batchEntry.status !== 'PROCESSING'), 60_000);
+    const mid = (await state(id))?.artefacts.nodes ?? [];
+    const finished = mid.filter((e) => e.batchEntry.status === 'PROCESSED');
+    expect(finished.length).toBeLessThan(4);
+    expect(mid.filter((e) => e.batchEntry.status === 'UNPROCESSED')).toHaveLength(4 - finished.length);
+
+    expect((await s.gql('mutation($b: ID!) { startBatch(batchId: $b) { stage } }', { b: id }, admin)).body.errors).toBeUndefined();
+    await until(async () => (await state(id))?.stage === 'VETTING');
+    const end = (await state(id))?.artefacts.nodes ?? [];
+    for (const e of end) {
+      expect(e.batchEntry).toEqual({ status: 'PROCESSED', errorCode: null });
+      expect(e.faces).toHaveLength(5);
+    }
+    // Finished before the cancel: not run again.
+    for (const f of finished) expect(end.find((e) => e.name === f.name)?.traces.totalCount).toBe(1);
+  });
+
   it('a worker killed mid-batch loses nothing: its job is redone by the other, and applied once', async () => {
     const id = await batch('Crash', 4);
     // Both workers are inside a job once two artefacts are past the queue.
