@@ -1,5 +1,4 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import { isAppError } from '../src/errors.js';
 import type { ArtefactKind } from '../src/artefact-kind.js';
 import type { Artefact } from '../src/store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
@@ -10,20 +9,16 @@ import { artefactConnection } from './catalogue.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, toGlobalId } from './ids.js';
-import { readUpload, type UploadPromise } from './upload.js';
+import { upTo } from './until.js';
+import type { UploadPromise } from './upload.js';
 
 type PubSub = { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } };
 
-/** Uploads become files received one at a time, each within the size limit. */
+/** Uploads become files received one at a time, streamed as they arrive. */
 const incoming = (uploads: readonly UploadPromise[]): IncomingFile[] =>
-  uploads.map((upload) => async (maxBytes) => {
+  uploads.map((upload) => async () => {
     const file = await upload;
-    try {
-      return { filename: file.filename, data: (await readUpload(file, maxBytes)) ?? Buffer.alloc(0) };
-    } catch (error) {
-      if (isAppError(error)) return { filename: file.filename, error };
-      throw error;
-    }
+    return { filename: file.filename, content: file.createReadStream() };
   });
 
 export const batchResolvers: IResolvers<unknown, Context> = {
@@ -83,16 +78,19 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   },
   Subscription: {
     batchProgress: {
-      // The snapshot first, then live events: a client that subscribes late misses nothing.
+      // The snapshot first, then live events: a client that subscribes late misses nothing. It
+      // completes once processing is over; a batch already there may still be reprocessed, so the
+      // snapshot alone never ends it.
       subscribe: async function* (_p: unknown, a: { batchId: string }, ctx: Context & PubSub) {
         const id = localId(a.batchId, 'Batch', 'batchId');
         const live = await ctx.pubsub.subscribe(ctx.services.batches.progressTopic(ctx.viewer, id));
         yield { batchProgress: ctx.services.batches.progressSnapshot(ctx.viewer, id) };
-        yield* live;
+        yield* upTo(live, () => ctx.services.batches.processingOver(ctx.viewer, id));
       },
     },
   },
   Query: {
+    uploadLimits: (_p, _a, ctx) => ctx.services.batches.uploadLimits(ctx.viewer),
     batches: (_p, args: ConnectionArgs & { stage?: BatchStage | null; search?: string | null }, ctx) => {
       const l = ctx.services.batches.page(ctx.viewer, pageArgs(args), { stage: args.stage ?? null, search: args.search ?? null });
       return toConnection(l.page, l.count);

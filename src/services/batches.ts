@@ -8,6 +8,7 @@ import type { Listing, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
+import { discardUpload } from '../store/incoming.js';
 import { TOPICS, type BatchProgressEvent } from '../events.js';
 import type { QueueControl } from '../jobs/queue.js';
 import { EVERY_STEP, PROCESSING_STEPS, type ProcessingStep } from '../jobs/steps.js';
@@ -15,14 +16,16 @@ import { parseInput, trimmed } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
 /**
- * One uploaded file, received only when its turn comes (uploads arrive in order on one stream) and
- * refused past `maxBytes`.
+ * One uploaded file, received only when its turn comes (uploads arrive in order on one stream): its
+ * name and its bytes as they arrive.
  */
-export type IncomingFile = (maxBytes: number) => Promise<{ filename: string; data: Buffer } | { filename: string; error: AppError }>;
+export type IncomingFile = () => Promise<{ filename: string; content: AsyncIterable<unknown> }>;
 
 export interface FileOutcome {
   filename: string;
   artefact: Artefact | null;
+  /** The artefact already catalogued with the same image, whose stored file the new one shares. */
+  duplicateOf: Artefact | null;
   error: { code: FileErrorCode; message: string } | null;
 }
 
@@ -31,8 +34,13 @@ export type FileErrorCode = 'INVALID_IMAGE' | 'DUPLICATE_FILENAME';
 
 const nameSchema = z.object({ name: trimmed(1, 120) });
 
+// Stages that processing does not go on from by itself.
+const PROCESSING_OVER: readonly BatchStage[] = ['CANCELLED', 'VETTING', 'INTEGRATING', 'COMPLETED'];
+
 // One request's worth of artefacts; more are queued in several requests.
 const MAX_REPROCESS = 500;
+// Files in one batch, added MAX_FILES_PER_UPLOAD at a time.
+export const MAX_BATCH_FILES = 10_000;
 
 /**
  * Batches: upload (each file checked and reported on by itself), start, cancel, resume, delete,
@@ -50,6 +58,12 @@ export class BatchService {
   page(viewer: Viewer | null, args: PageArgs, filter: { stage: BatchStage | null; search: string | null }): Listing<Batch> {
     requireViewer(viewer);
     return this.store.batches.page(args, filter);
+  }
+
+  /** What one upload may hold (any signed-in user). */
+  uploadLimits(viewer: Viewer | null): { maxFilesPerUpload: number; maxFileBytes: number; maxBatchFiles: number } {
+    requireViewer(viewer);
+    return { maxFilesPerUpload: this.maxFiles, maxFileBytes: this.store.files.maxBytes, maxBatchFiles: MAX_BATCH_FILES };
   }
 
   /** Batches by id (any signed-in user); uncached, as they change with every processing step. */
@@ -88,6 +102,18 @@ export class BatchService {
     return TOPICS.batchProgress(batchId);
   }
 
+  /**
+   * Whether the batch's processing is over: it is at a stage processing does not go on from
+   * (CANCELLED, VETTING, INTEGRATING, COMPLETED) and none of its artefacts runs or waits to run
+   * again (any signed-in user).
+   */
+  processingOver(viewer: Viewer | null, batchId: string): boolean {
+    requireViewer(viewer);
+    const batch = lookUp(this.store, 'Batch', batchId);
+    if (!PROCESSING_OVER.includes(batch.stage)) return false;
+    return this.store.batches.entries(batchId).every((e) => e.status !== 'PROCESSING' && e.reprocessSteps === null);
+  }
+
   /** The batch's progress now, the first event of a progress subscription (any signed-in user). */
   progressSnapshot(viewer: Viewer | null, batchId: string): BatchProgressEvent {
     requireViewer(viewer);
@@ -118,6 +144,10 @@ export class BatchService {
     const batch = lookUp(this.store, 'Batch', batchId);
     if (batch.stage !== 'UPLOAD_PENDING') throw new AppError('CONFLICT', 'Files can only be added before the batch is started');
     this.checkCount(files);
+    const held = Object.values(this.store.batches.statusCounts([batchId]).get(batchId) ?? {}).reduce((sum, n) => sum + (n ?? 0), 0);
+    if (held + files.length > MAX_BATCH_FILES) {
+      throw new AppError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_FILES} files; this one has ${held}`, { field: 'files' });
+    }
     const outcomes = await this.addEach(batch, files, kind, user.id);
     await this.changes.record(user, 'batch.addFiles', { type: 'Batch', id: batchId }, 'UPDATED', ['batches', 'artefacts'], {
       accepted: outcomes.filter((o) => o.artefact).length,
@@ -232,25 +262,26 @@ export class BatchService {
     if (files.length > this.maxFiles) throw new AppError('BAD_USER_INPUT', `At most ${this.maxFiles} files per request`, { field: 'files' });
   }
 
-  /** Stores each file on its own: a bad one is refused with its reason, the good ones go on. */
+  /**
+   * Stores each file on its own as it arrives: a bad one is refused with its reason, the good ones
+   * go on. An image already in the catalogue is reported with the artefact it duplicates.
+   */
   private async addEach(batch: Batch, files: readonly IncomingFile[], kind: ArtefactKind | null, userId: string): Promise<FileOutcome[]> {
     const seen = new Set<string>();
     const outcomes: FileOutcome[] = [];
     for (const receive of files) {
-      const file = await receive(this.store.files.maxBytes);
-      const refuse = (code: FileErrorCode, message: string) => outcomes.push({ filename: file.filename, artefact: null, error: { code, message } });
-      if ('error' in file) {
-        refuse('INVALID_IMAGE', file.error.message);
-        continue;
-      }
+      const file = await receive();
+      const refuse = (code: FileErrorCode, message: string) => outcomes.push({ filename: file.filename, artefact: null, duplicateOf: null, error: { code, message } });
       const key = file.filename.toLowerCase();
       if (seen.has(key)) {
+        await discardUpload(file.content);
         refuse('DUPLICATE_FILENAME', 'The same file name appears twice in this upload');
         continue;
       }
       seen.add(key);
       try {
-        const stored = await this.store.files.putImage(file.data);
+        const stored = await this.store.files.putStream(file.content);
+        const duplicateOf = this.store.artefacts.firstWithFile(stored.sha256) ?? null;
         const artefact = this.store.db.transaction(() => {
           const a = this.store.artefacts.create({
             name: file.filename.replace(/\.[A-Za-z0-9]+$/, '').slice(0, 200) || file.filename,
@@ -263,7 +294,7 @@ export class BatchService {
           this.store.batches.addArtefact(batch.id, a.id);
           return a;
         });
-        outcomes.push({ filename: file.filename, artefact, error: null });
+        outcomes.push({ filename: file.filename, artefact, duplicateOf, error: null });
       } catch (error) {
         if (!isAppError(error) || error.code !== 'INVALID_IMAGE') throw error;
         refuse('INVALID_IMAGE', error.message);
