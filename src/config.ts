@@ -249,3 +249,15 @@ function mirrorSettings(e: Parsed): MirrorSettings | undefined {
 export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
+
+/** For the entry points (server, worker): `.env`, then the configuration; a wrong value ends the process with exit code 2 and a line per problem. */
+export function loadConfigOrExit(): Config {
+  loadDotEnv();
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}

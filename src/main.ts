@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { markServing, prepareDataDir, StartupError } from './data-dir.js';
 import { isAppError } from './errors.js';
 import { buildServer } from './server.js';
@@ -16,17 +16,7 @@ function listenProblem(error: unknown, config: Config): StartupError | null {
 }
 
 async function main(): Promise<void> {
-  loadDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   prepareDataDir(config.dataDir);
   const { app } = await buildServer(config);
   try {

@@ -1,22 +1,12 @@
 import { createWorker } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { isAppError } from './errors.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
 /** `npm run worker`: a remote inference worker for the API instances that share REDIS_URL. */
 async function main(): Promise<void> {
-  loadDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   if (config.redis === undefined) {
     console.error('Invalid configuration:\n  - REDIS_URL: required by npm run worker (got null)');
     process.exit(2);
