@@ -15,12 +15,11 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import type { ArtefactKind } from '../src/artefact-kind.js';
-import { loadConfig, loadDotEnv } from '../src/config.js';
 import { isAppError } from '../src/errors.js';
 import type { ProcessedArtefact } from '../src/jobs/process-artefact.js';
-import { enrolDirectory } from './lib/enrol.js';
+import { runImport } from './import/command.js';
 
 const round = (n: number, places = 1): number => Math.round(n * 10 ** places) / 10 ** places;
 
@@ -85,6 +84,9 @@ const processFiles = async (app: App, files: string[], kind: ArtefactKind | unde
 
 /** The application over DATA_DIR, or over a temporary one that is removed when the command ends. */
 const withApp = async (dataDir: string | null, poolSize: number | undefined, work: (app: App) => Promise<boolean>): Promise<boolean> => {
+  // Loaded here, not above: the import command talks to a server and starts in a second without them.
+  const { createApp } = await import('../src/app.js');
+  const { loadConfig, loadDotEnv } = await import('../src/config.js');
   loadDotEnv();
   const temporary = dataDir === null ? mkdtempSync(path.join(tmpdir(), 'archaive-cli-')) : null;
   const app = await createApp(loadConfig({ ...process.env, DATA_DIR: dataDir ?? (temporary as string) }), poolSize === undefined ? {} : { poolSize });
@@ -96,21 +98,36 @@ const withApp = async (dataDir: string | null, poolSize: number | undefined, wor
   }
 };
 
-const usage = 'usage: npm run cli -- process [--kind mm|hf] [--workers N] FILE... | seed-figures DIR';
+const usage =
+  'usage: npm run cli -- process [--kind mm|hf] [--workers N] FILE... | seed-figures DIR | import DIR [--server URL] [--name NAME] [--kind mm|hf] [--json] [--user NAME]';
 
 const main = async (): Promise<number> => {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { kind: { type: 'string' }, workers: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      kind: { type: 'string' },
+      workers: { type: 'string' },
+      server: { type: 'string', default: 'http://127.0.0.1:4000' },
+      name: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      user: { type: 'string' },
+    },
+  });
   const [command, ...rest] = positionals;
   const given = values.kind?.toUpperCase();
   if (given !== undefined && given !== 'MM' && given !== 'HF') throw new Error(`--kind must be mm or hf\n${usage}`);
   const kind: ArtefactKind | undefined = given;
   const poolSize = values.workers === undefined ? undefined : Number(values.workers);
+  if (command === 'import' && rest.length === 1) {
+    return runImport({ dir: rest[0] as string, server: values.server, name: values.name ?? null, kind: kind ?? null, json: values.json, user: values.user ?? null });
+  }
   if (command === 'process' && rest.length > 0) {
     const dataDir = process.env.DATA_DIR ? path.resolve(process.env.DATA_DIR) : null;
     return (await withApp(dataDir, poolSize, (app) => processFiles(app, rest, kind))) ? 0 : 1;
   }
   if (command === 'seed-figures' && rest.length === 1) {
     const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+    const { enrolDirectory } = await import('./lib/enrol.js');
     const enrolled = await withApp(dataDir, poolSize, async (app) => {
       const outcomes = await enrolDirectory(path.resolve(rest[0] as string), app, (o) =>
         console.log(o.status === 'enrolled' ? `${o.file}: enrolled as "${o.person}" (${o.newFigure ? 'new figure' : 'figure'} ${o.figureId}, ${o.facesInPhoto > 1 ? `the largest of ${o.facesInPhoto} faces, ` : ''}face ${o.facePx} px)` : `${o.file}: skipped, ${o.reason}`),
