@@ -84,6 +84,16 @@ describe('the Firebase mirror', () => {
     expect(batches[0]).toMatchObject({ stage: 'UPLOAD_PENDING', entries: { [local(artefactId)]: { position: 1, status: 'UNPROCESSED' } } });
   });
 
+  it('sends everything again after the bucket was lost, uploading its files again', async () => {
+    const data = readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png'));
+    const name = `files/${createHash('sha256').update(data).digest('hex')}`;
+    storage.wipe();
+    expect(server.core.mirror.rebuild()).toBeGreaterThan(3);
+    await synced();
+    expect(storage.objects.get(name)?.data.equals(data)).toBe(true);
+    expect(storage.uploads.get(name)).toBe(2);
+  });
+
   it('propagates deletes: a category, and an artefact with its place in a category', async () => {
     const { artefactId } = await batchOf(server, token, 'group.png', readFileSync(path.join(SAMPLES_DIR, 'group-photo.png')), 'HF');
     const keep = await createCategory('Kept');
