@@ -5,6 +5,7 @@ import { catalogueResolvers } from './catalogue.js';
 import { connectionResolvers } from './connection.js';
 import type { Context } from './context.js';
 import { enumResolvers } from './enums.js';
+import { exportResolvers } from './exports.js';
 import { languageResolvers } from './language.js';
 import { mirrorResolvers } from './mirror.js';
 import { nodeResolvers } from './node.js';
@@ -24,5 +25,6 @@ export const resolvers: IResolvers<unknown, Context> = mergeResolvers([
   traceResolvers,
   languageResolvers,
   systemResolvers,
+  exportResolvers,
   mirrorResolvers,
 ]);

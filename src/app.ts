@@ -4,6 +4,7 @@ import mqemitterRedis from 'mqemitter-redis';
 import { ReadCache } from './cache/read-cache.js';
 import type { Config } from './config.js';
 import { Events } from './events.js';
+import { ExportUrls } from './export/urls.js';
 import { FaceIdentifier } from './jobs/face-identifier.js';
 import { IntegrateArtefact } from './jobs/integrate-artefact.js';
 import { ProcessArtefact } from './jobs/process-artefact.js';
@@ -25,6 +26,7 @@ import { AuthService } from './services/auth.js';
 import { BatchService } from './services/batches.js';
 import { CatalogueReads } from './services/catalogue-reads.js';
 import { ChangeRecorder } from './services/changes.js';
+import { ExportService } from './services/exports.js';
 import { CollectionService } from './services/collections.js';
 import { FigureService } from './services/figures.js';
 import { IntegrationService } from './services/integration.js';
@@ -111,6 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     nodes: new NodeService(),
     maintenance: new MaintenanceService(store, audit),
     mirror: new MirrorStatusService(mirror),
+    exports: new ExportService(store, config.publicExports, new ExportUrls(config.publicUrl)),
   };
 
   return {

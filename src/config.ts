@@ -94,6 +94,7 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
   MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
   FILE_RETENTION_HOURS: int(24, 1, 24 * 365),
+  PUBLIC_EXPORTS: bool(false),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[user:pass@]host:port[/db] or rediss://…' }).optional(),
   API_ROLE: z.enum(['primary', 'secondary'], { error: 'expected primary or secondary' }).default('primary'),
@@ -133,6 +134,8 @@ export type Config = Readonly<{
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
   /** A file nothing refers to is deleted once its bytes were stored at least this long ago (uploads in flight are safe). */
   fileRetentionMs: number;
+  /** IIIF and OAI-PMH answer without a session (the other exports always need one). */
+  publicExports: boolean;
   /** Inference worker threads; also how many artefacts are processed at once. */
   workers: number;
   /** Language-model clients and the route of each task (LLM_* variables; see docs/llm.md). */
@@ -206,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
     fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
+    publicExports: e.PUBLIC_EXPORTS,
     workers: e.WORKERS,
     llm,
     mirror: mirrorSettings(e),

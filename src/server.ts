@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { authentication } from './http/authentication.js';
 import { registerCors } from './http/cors.js';
 import { isGraphqlErrors } from './http/errors.js';
+import { registerExports } from './http/exports.js';
 import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
@@ -71,6 +72,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   }
   if (config.graphql.graphiql) await registerGraphiql(app);
   await registerFiles(app, store);
+  await registerExports(app, services.exports, { dataDir: config.dataDir, adminEmail: config.superuser.email });
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),
     models: async () => {
