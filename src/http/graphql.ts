@@ -14,7 +14,7 @@ import type { Origins } from './origins.js';
 import { checkNotJson, checkPost } from './request-body.js';
 import { buildSchema } from './schema.js';
 import { SocketSessions, type SocketContext, type WsConnection } from './socket-sessions.js';
-import { gateSubscriptions, operationDocument } from './subscription-gate.js';
+import { gateSubscriptions, operationDocument, sentVariables } from './subscription-gate.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -55,7 +55,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     buildSchema(),
     (context, info) => {
       sockets.recheck(context as SocketContext);
-      checkLimits(info.schema, operationDocument(info), info.variableValues, config.graphql, info.operation.name?.value);
+      checkLimits(info.schema, operationDocument(info), sentVariables(info), config.graphql, info.operation.name?.value);
     },
     app.log,
   );

@@ -1,6 +1,6 @@
 import { mapSchema, MapperKind } from '@graphql-tools/utils';
 import type { FastifyBaseLogger } from 'fastify';
-import { Kind, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { astFromValue, Kind, typeFromAST, valueFromASTUntyped, type DocumentNode, type GraphQLInputType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { clientError } from './errors.js';
 
 /** The operation a resolver runs in as a document of its own, with the fragments it may spread. */
@@ -8,6 +8,22 @@ export const operationDocument = (info: GraphQLResolveInfo): DocumentNode => ({
   kind: Kind.DOCUMENT,
   definitions: [info.operation, ...Object.values(info.fragments)],
 });
+
+/**
+ * The operation's variables as the client sent them. `info.variableValues` holds them coerced (an
+ * enum value as the name the code keeps, e.g. TraceLevel WARN as "warn"), which a check that
+ * coerces them again would refuse.
+ */
+export const sentVariables = (info: GraphQLResolveInfo): Record<string, unknown> =>
+  Object.fromEntries(
+    (info.operation.variableDefinitions ?? []).flatMap((definition) => {
+      const name = definition.variable.name.value;
+      if (!(name in info.variableValues)) return [];
+      const type = typeFromAST(info.schema, definition.type) as GraphQLInputType | undefined;
+      const ast = type === undefined ? undefined : astFromValue(info.variableValues[name], type);
+      return [[name, ast === undefined || ast === null ? null : valueFromASTUntyped(ast)]];
+    }),
+  );
 
 /** Runs before a subscription starts; throws to refuse it. */
 export type Admit = (context: unknown, info: GraphQLResolveInfo) => void;
