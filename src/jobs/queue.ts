@@ -55,7 +55,6 @@ interface IntegrationRun {
  */
 export class JobQueue {
   private readonly running = new Map<string, { batchId: string; controller: AbortController }>();
-  private readonly seq = new Map<string, number>();
   private readonly started = new Map<string, { at: number; done: number }>();
   private readonly integrations = new Map<string, IntegrationRun>();
   private integrating: Promise<void> | null = null;
@@ -129,7 +128,8 @@ export class JobQueue {
   snapshot(batchId: string): BatchProgressEvent {
     const batch = this.store.batches.byIds([batchId])[0];
     if (!batch) throw new AppError('NOT_FOUND', `Batch ${batchId} not found`);
-    return this.event(batch, null);
+    // The number of the last event sent, not a new one: a snapshot is no event of the batch.
+    return this.event(batch, null, this.store.batches.progressSeq(batchId));
   }
 
   /** The next artefact to process or reprocess, taking the batches with such work in turn. */
@@ -303,16 +303,14 @@ export class JobQueue {
 
   private publish(batchId: string, artefactId: string | null): void {
     const batch = this.store.batches.byIds([batchId])[0];
-    if (batch) this.events.batchProgress(this.event(batch, artefactId));
+    if (batch) this.events.batchProgress(this.event(batch, artefactId, this.store.batches.nextProgressSeq(batchId)));
   }
 
-  private event(batch: Batch, artefactId: string | null): BatchProgressEvent {
+  private event(batch: Batch, artefactId: string | null, seq: number): BatchProgressEvent {
     const entries = this.store.batches.entries(batch.id);
     const entry = artefactId === null ? undefined : entries.find((e) => e.artefactId === artefactId);
     const done = entries.filter((e) => e.status !== 'UNPROCESSED' && e.status !== 'PROCESSING').length;
     const failed = entries.filter((e) => e.status === 'FAILED').length;
-    const seq = (this.seq.get(batch.id) ?? 0) + 1;
-    this.seq.set(batch.id, seq);
     const pace = this.started.get(batch.id);
     // Wall time per finished artefact already reflects how many run at once.
     const eta = pace && pace.done > 0 ? Math.round((((Date.now() - pace.at) / pace.done) * (entries.length - done)) / 1000) : null;

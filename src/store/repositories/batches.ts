@@ -158,6 +158,16 @@ export class BatchRepository {
     });
   }
 
+  /** Takes the batch's next batchProgress number (kept in the database, so it never goes back after a restart). */
+  nextProgressSeq(id: string): number {
+    return this.db.query<{ progress_seq: number }>('UPDATE batches SET progress_seq = progress_seq + 1 WHERE id = ? RETURNING progress_seq').get(id)?.progress_seq ?? 0;
+  }
+
+  /** The batch's last batchProgress number (0 before any). */
+  progressSeq(id: string): number {
+    return this.db.query<{ progress_seq: number }>('SELECT progress_seq FROM batches WHERE id = ?').get(id)?.progress_seq ?? 0;
+  }
+
   setStage(id: string, stage: BatchStage): void {
     this.db.query('UPDATE batches SET stage = ?, updated_at = ? WHERE id = ?').run(stage, new Date().toISOString(), id);
   }
