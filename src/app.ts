@@ -65,7 +65,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   }
   // With Redis, every API instance hears every event (subscriptions, invalidations, queue commands).
   const events = new Events(config.redis === undefined ? undefined : mqemitterRedis({ connectionString: config.redis.url }));
-  const traces = new TraceWriter(store.traces);
+  const traces = new TraceWriter(store.traces, (event) => events.traceEvent(event));
   const llm = new LlmInterface(config.llm);
   const audit = new AuditService(store.audit);
   const mailer = new Mailer(config.smtp);

@@ -1,6 +1,7 @@
 import mqemitter, { type MQEmitter } from 'mqemitter';
 import type { CacheTable } from './cache/read-cache.js';
 import type { BatchArtefactStatus, BatchStage } from './store/repositories/batches.js';
+import type { StoredReport, Trace } from './store/repositories/traces.js';
 
 export type EntityType = 'Artefact' | 'Category' | 'Book' | 'Figure' | 'Face' | 'FigureChange' | 'Batch' | 'User';
 export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
@@ -44,6 +45,29 @@ export interface BatchProgressEvent {
   at: string;
 }
 
+/**
+ * What happened in a batch's traces: a run began, one of its steps reported, a run ended; and, once
+ * per subscription, SNAPSHOT: the stored events were all sent, the live ones follow.
+ */
+export type TraceEventKind = 'TRACE_STARTED' | 'REPORT' | 'TRACE_FINISHED' | 'SNAPSHOT';
+
+export interface TraceEvent {
+  batchId: string;
+  /**
+   * The event's number among its batch's trace events (1, 2, 3, … kept across restarts); on
+   * SNAPSHOT the batch's last number, which that event does not take.
+   */
+  seq: number;
+  kind: TraceEventKind;
+  /** The run; null on SNAPSHOT. */
+  trace: Trace | null;
+  /** REPORT only. */
+  report: StoredReport | null;
+  /** Sent from the store when the subscription began, rather than live. */
+  replayed: boolean;
+  at: string;
+}
+
 /** Every subscription topic, and so every live event the server publishes. */
 export const TOPICS = {
   catalogueChanged: 'CATALOGUE_CHANGED',
@@ -51,6 +75,8 @@ export const TOPICS = {
   batchProgress: (batchId: string): string => `BATCH_PROGRESS_${batchId}`,
   /** One topic per batch, so a subscriber hears only the run it watches. */
   integrationProgress: (batchId: string): string => `INTEGRATION_PROGRESS_${batchId}`,
+  /** One topic per batch: every trace event of its runs (an artefact's subscribers filter it). */
+  traceEvents: (batchId: string): string => `TRACE_EVENTS_${batchId}`,
   /** Not a GraphQL subscription: tells the WebSocket edge to check the user's open sockets again. */
   sessionsRevoked: 'SESSIONS_REVOKED',
   /** Not a GraphQL subscription: reads cached by other API instances to drop (shared over Redis). */
@@ -92,6 +118,10 @@ export class Events {
 
   integrationProgress(progress: IntegrationProgress): void {
     this.emitter.emit({ topic: TOPICS.integrationProgress(progress.batchId), payload: { integrationProgress: progress } });
+  }
+
+  traceEvent(event: TraceEvent): void {
+    this.emitter.emit({ topic: TOPICS.traceEvents(event.batchId), payload: { traceEvents: event } });
   }
 
   sessionsRevoked(revoked: SessionsRevoked): void {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '../errors.js';
-import type { TraceRepository } from '../store/repositories/traces.js';
+import type { TraceEvent } from '../events.js';
+import type { Trace, TraceRepository } from '../store/repositories/traces.js';
+import { finishedEvent, reportEvent, startedEvent } from './trace-events.js';
 import { Tracer, type TraceReport } from './tracer.js';
 
 export interface TraceWriterOptions {
@@ -10,7 +12,9 @@ export interface TraceWriterOptions {
   flushMs: number;
 }
 
-export const DEFAULT_TRACE_WRITER_OPTIONS: Readonly<TraceWriterOptions> = { maxBatch: 200, flushMs: 250 };
+// Short enough that trace-event subscribers follow a run as it goes, long enough to write the
+// reports of several threads together.
+export const DEFAULT_TRACE_WRITER_OPTIONS: Readonly<TraceWriterOptions> = { maxBatch: 200, flushMs: 20 };
 
 export interface TraceStart {
   /** What the run is, e.g. "artefact.process". */
@@ -23,15 +27,19 @@ export interface TraceStart {
  * The main thread's side of tracing: creates a trace row per pipeline run, takes the reports of
  * every thread (worker reports arrive as messages) and writes them to SQLite in batches, flushed
  * when the batch is full, after `flushMs`, when a trace finishes and on close. While paused,
- * reports are dropped (traces are still opened and finished).
+ * reports are dropped (traces are still opened and finished). Once written, the events of a
+ * batch's traces (started, each report, finished) are published, numbered by the store.
  */
 export class TraceWriter {
   private buffer: TraceReport[] = [];
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
+  /** Traces opened here and not finished yet: what their report events carry. */
+  private readonly open = new Map<string, Trace>();
 
   constructor(
     private readonly traces: TraceRepository,
+    private readonly publish: (event: TraceEvent) => void,
     private readonly options: Readonly<TraceWriterOptions> = DEFAULT_TRACE_WRITER_OPTIONS,
   ) {}
 
@@ -49,9 +57,10 @@ export class TraceWriter {
 
   /** Opens a trace and returns its id (the id every tracer of the run reports under). */
   begin(start: TraceStart): string {
-    const id = randomUUID();
-    this.traces.create({ id, purpose: start.purpose, artefactId: start.artefactId ?? null, batchId: start.batchId ?? null });
-    return id;
+    const trace = this.traces.create({ id: randomUUID(), purpose: start.purpose, artefactId: start.artefactId ?? null, batchId: start.batchId ?? null });
+    this.open.set(trace.id, trace);
+    startedEvent(trace, false).forEach(this.publish);
+    return trace.id;
   }
 
   /** A TraceSink: pass it to a Tracer, or a pool task's onReport. */
@@ -74,7 +83,10 @@ export class TraceWriter {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.traces.addReports(batch);
+    for (const report of this.traces.addReports(batch)) {
+      const trace = this.open.get(report.tracerId) ?? this.traces.byIds([report.tracerId])[0];
+      if (trace) reportEvent(trace, report, false).forEach(this.publish);
+    }
   }
 
   /**
@@ -96,12 +108,16 @@ export class TraceWriter {
   /** Writes what is pending and records how the run ended ("ok", "cancelled", an error code). */
   finish(traceId: string, outcome: string): void {
     this.flush();
-    this.traces.finish(traceId, outcome);
+    this.open.delete(traceId);
+    const trace = this.traces.finish(traceId, outcome);
+    if (trace) finishedEvent(trace, false).forEach(this.publish);
   }
 
   /** At boot, before any run: the traces a stopped or crashed process left open end as interrupted. */
   interruptUnfinished(): number {
-    return this.traces.finishUnfinished('interrupted');
+    const finished = this.traces.finishUnfinished('interrupted');
+    for (const trace of finished) finishedEvent(trace, false).forEach(this.publish);
+    return finished.length;
   }
 
   close(): void {

@@ -4,6 +4,12 @@ import { threadId } from 'node:worker_threads';
 /** ArchSmith tracing: one Tracer per pipeline run, passed by reference down every step. */
 export type TraceLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Every level, least severe first. */
+export const TRACE_LEVELS: readonly TraceLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** `minimum` and the levels above it. */
+export const levelsFrom = (minimum: TraceLevel): TraceLevel[] => TRACE_LEVELS.slice(TRACE_LEVELS.indexOf(minimum));
+
 export interface TraceReportInput {
   /** Which step wrote it, e.g. "faces.detect" or "ocr.recognise". */
   source: string;
