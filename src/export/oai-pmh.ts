@@ -133,6 +133,10 @@ class OaiAnswer {
     } catch (error) {
       if (!(error instanceof OaiError)) throw error;
       // After badVerb or badArgument the request element holds only the base URL.
+      if (error.code === 'badVerb' || error.code === 'badArgument') {
+        request?.remove();
+        request = undefined;
+      }
       request ??= this.root.ele('request').txt(this.ctx.urls.oai());
       this.root.ele('error', { code: error.code }).txt(error.message);
     }
