@@ -135,8 +135,15 @@ describe('the Firebase mirror', () => {
     await until(async () => (await status()).lastError !== null, 10_000);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
+    const arrived: string[] = [];
+    database.watchAdded('categories', (key) => arrived.push(key));
     await database.up();
     await synced();
+    // Sent in the order of the changes, at most five documents (MIRROR_BATCH_SIZE) per atomic write:
+    // within one write the order is the server's, so creations may swap places only within five.
+    const order = arrived.filter((key) => made.includes(key)).map((key) => made.indexOf(key));
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    for (const [i, created] of order.entries()) for (const later of order.slice(i + 1)) expect(created - later).toBeLessThan(5);
     const categories = await collection(database, 'categories');
     expect(categories[made[0] as string]?.name).toBe('Renamed 25');
     for (const [i, id] of made.entries()) {

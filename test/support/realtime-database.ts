@@ -9,6 +9,7 @@ import FirebaseServer from 'firebase-server';
 export class RealtimeDatabase {
   private server: FirebaseServer | null = null;
   private kept: unknown = null;
+  private readonly watchers: { path: string; listener: (key: string) => void }[] = [];
 
   private constructor(readonly port: number) {}
 
@@ -30,6 +31,22 @@ export class RealtimeDatabase {
     server.setAuthSecret('owner');
     while (server.address() === null) await new Promise((resolve) => setTimeout(resolve, 10));
     this.server = server;
+    for (const w of this.watchers) this.attach(w.path, w.listener);
+  }
+
+  /**
+   * Calls `listener` with each child added under `path`, in the order the server applies the writes
+   * (a client's listener may see a burst at once, after its own reconnection); kept across up().
+   */
+  watchAdded(path: string, listener: (key: string) => void): void {
+    this.watchers.push({ path, listener });
+    if (this.server !== null) this.attach(path, listener);
+  }
+
+  private attach(path: string, listener: (key: string) => void): void {
+    // The server keeps its tree in an in-memory client of its own; its listeners fire as writes land.
+    const internal = this.server as unknown as { baseRef: { child(p: string): { on(event: string, cb: (s: { key: string }) => void): void } } };
+    internal.baseRef.child(path).on('child_added', (snapshot) => listener(snapshot.key));
   }
 
   /** Stops answering (clients are disconnected), keeping the data for up(). */
