@@ -1,5 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { MQEmitter } from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
 import { ReadCache } from './cache/read-cache.js';
 import type { Config } from './config.js';
@@ -64,7 +66,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     store.models.upsert({ name: m.name, task: m.task, status: m.status, sha256: m.sha256, licence: m.licence, source: m.source, detail: m.message });
   }
   // With Redis, every API instance hears every event (subscriptions, invalidations, queue commands).
-  const events = new Events(config.redis === undefined ? undefined : mqemitterRedis({ connectionString: config.redis.url }));
+  const events = new Events(config.redis === undefined ? undefined : redisEmitter(config.redis.url, log));
   const traces = new TraceWriter(store.traces, (event) => events.traceEvent(event));
   const llm = new LlmInterface(config.llm);
   const audit = new AuditService(store.audit);
@@ -81,7 +83,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const process = new ProcessArtefact(
     // Where inference runs; with Redis, on the `npm run worker` processes (WORKERS is then how many
     // artefacts this instance has in flight there).
-    redis === undefined ? () => createArtefactPool(paths, poolSize) : () => new RemoteArtefactPool(redis.url),
+    redis === undefined ? () => createArtefactPool(paths, poolSize) : () => new RemoteArtefactPool(redis.url, log),
     store,
     traces,
     new ResultWriter(store, fields, faces),
@@ -141,6 +143,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
+
+/** The event bus over Redis pub/sub, its connection errors logged (unheard, one would end the process); ioredis reconnects. */
+function redisEmitter(url: string, log: Log): MQEmitter {
+  const emitter = mqemitterRedis({ connectionString: url });
+  // Declared by mqemitter-redis's code but not by its types.
+  (emitter as unknown as { state: EventEmitter }).state.on('error', (error: unknown) => log('event bus: Redis error', error));
+  return emitter;
+}
 
 /** The model store under DATA_DIR, with the required models verified. */
 async function openModels(config: Config): Promise<ModelStore> {

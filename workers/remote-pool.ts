@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { AppError } from '../src/errors.js';
+import type { Log } from '../src/jobs/queue.js';
 import type { RunOptions } from '../src/pool/pool.js';
 import type { ArtefactPool } from './artefact-pool.js';
 import type { ArtefactResult, ArtefactTask } from './artefact-task.js';
@@ -26,10 +27,13 @@ export class RemoteArtefactPool implements ArtefactPool {
   private readonly pending = new Map<string, Pending>();
   private readonly ready: Promise<unknown>;
 
-  constructor(url: string) {
+  constructor(url: string, log: Log) {
     const connection = { url, maxRetriesPerRequest: null };
     this.queue = new Queue<RemoteJobData, RemoteOutcome>(REMOTE_QUEUE, { connection });
     this.events = new QueueEvents(REMOTE_QUEUE, { connection });
+    // Redis unreachable: logged, and the connections retry on their own; jobs wait meanwhile.
+    this.queue.on('error', (error) => log('remote work queue: Redis error', error));
+    this.events.on('error', (error) => log('remote work events: Redis error', error));
     this.events.on('progress', ({ jobId, data }) => this.progress(jobId, data as RemoteProgress));
     this.events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown as RemoteOutcome));
     // A failed job is one whose workers were lost more often than BullMQ allows.
@@ -42,7 +46,7 @@ export class RemoteArtefactPool implements ArtefactPool {
     await this.ready;
     const jobId = randomUUID();
     const outcome = new Promise<RemoteOutcome | Error>((resolve) => this.pending.set(jobId, { options, settle: resolve }));
-    // If Redis cannot be reached to cancel, the job runs to its end and its result is applied.
+    // If Redis cannot be reached to mark it, the job runs to its end unheard.
     const onAbort = (): void => void this.cancel(jobId).catch(() => undefined);
     try {
       await this.queue.add('artefact', { task: encodeTask(task), traceId: options.traceId ?? randomUUID(), tracing: options.tracing ?? true }, { jobId, removeOnComplete: true, removeOnFail: 1000 });
@@ -76,10 +80,15 @@ export class RemoteArtefactPool implements ArtefactPool {
     pending?.settle(outcome);
   }
 
-  /** A waiting job is removed; a running one is marked, and its worker stops at the next step boundary. */
+  /**
+   * Settled at once, so the artefact goes back to the queue even when no worker answers (a shutdown
+   * never waits on a lost one). Then a waiting job is withdrawn, and a running one is marked: its
+   * worker stops at the next step boundary, and its late outcome is ignored.
+   */
   private async cancel(jobId: string): Promise<void> {
+    this.settle(jobId, new AppError('CANCELLED', 'The task was cancelled'));
     const client = await this.queue.backend.client;
     await client.set(cancelKey(jobId), '1', { EX: CANCEL_TTL_SECONDS });
-    if ((await this.queue.remove(jobId)) === 1) this.settle(jobId, new AppError('CANCELLED', 'The task was cancelled'));
+    await this.queue.remove(jobId);
   }
 }

@@ -33,6 +33,8 @@ export const startRemoteWorker = (pool: ArtefactPool, options: RemoteWorkerOptio
     // A job is given to another worker after its worker was lost, twice at most; then it fails.
     maxStalledCount: 2,
   });
+  // Redis unreachable: said, and the connection retries on its own.
+  worker.on('error', (error) => console.error(`worker: ${error.message}`));
   return worker;
 };
 

@@ -109,4 +109,19 @@ describe('several API instances over Redis', { timeout: 240_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await names()).toContain('Made on the primary');
   });
+
+  it('Redis going away stops neither instance: they answer meanwhile, and share events again once it is back', async () => {
+    await redis.stop();
+    // Long enough for the connections to notice and report the error.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const s of [primary, secondary]) expect((await s.gql('{ categories(first: 1) { totalCount } }', {}, token)).body.errors).toBeUndefined();
+    redis = await startRedis(redis.port);
+    const batchId = await create(primary, 'after-redis-returned');
+    // ioredis reconnects with a backoff; the subscription is registered once it has.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const seen = watch(secondary, batchId);
+    await settle();
+    await start(primary, batchId);
+    expect((await seen).at(-1)).toMatchObject({ stage: 'VETTING', done: 1, total: 1 });
+  });
 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 
 export interface RedisServer {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -38,14 +39,15 @@ export const waitForOutput = (child: ChildProcess, pattern: RegExp, what: string
     });
   });
 
-/** Debian's redis-server on a free loopback port, in memory only (no snapshot, no append log). */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+/** Debian's redis-server on a free loopback port (or `port`, to bring one back), in memory only (no snapshot, no append log). */
+export async function startRedis(port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForOutput(child, /Ready to accept connections/, 'redis-server', 20_000);
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
