@@ -4,23 +4,13 @@
  * password is mirrored: the superuser's is SUPERUSER_PASSWORD or a generated one written to
  * DATA_DIR/superuser-password.txt, and every other account needs a new one (resetUserPassword).
  */
-import { createApp } from '../src/app.js';
-import { loadConfig, loadDotEnv } from '../src/config.js';
-import { isAppError } from '../src/errors.js';
+import { runMirrorCommand } from './lib/mirror-command.js';
 
-loadDotEnv();
-const config = loadConfig();
-const app = await createApp(config, { poolSize: 1 });
-try {
-  const report = await app.mirror.restore({ dataDir: config.dataDir, superuserPassword: config.superuser.password });
-  const { superuserPasswordFile, ...counts } = report;
-  console.log(`Restored into ${config.dataDir}: ${Object.entries(counts).map(([name, n]) => `${n} ${name}`).join(', ')}`);
-  if (superuserPasswordFile !== null) console.log(`The superuser's new password is in ${superuserPasswordFile} (mode 0600)`);
-  console.log('Other accounts have no password now: the superuser gives each a new one (resetUserPassword).');
-} catch (error) {
-  if (!isAppError(error)) throw error;
-  console.error(error.message);
-  process.exitCode = 1;
-} finally {
-  await app.close();
-}
+await runMirrorCommand(async (app, config) => {
+  const { superuserPasswordFile, ...counts } = await app.mirror.restore({ dataDir: config.dataDir, superuserPassword: config.superuser.password });
+  return [
+    `Restored into ${config.dataDir}: ${Object.entries(counts).map(([name, n]) => `${n} ${name}`).join(', ')}`,
+    ...(superuserPasswordFile === null ? [] : [`The superuser's new password is in ${superuserPasswordFile} (mode 0600)`]),
+    'Other accounts have no password now: the superuser gives each a new one (resetUserPassword).',
+  ];
+});

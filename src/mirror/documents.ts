@@ -74,27 +74,20 @@ export class MirrorDocuments {
   read(path: string): MirrorDocument | null {
     if (path === META_PATH) return { format: MIRROR_FORMAT };
     const slash = path.indexOf('/');
-    const collection = path.slice(0, slash) as Collection;
-    const id = path.slice(slash + 1);
-    switch (collection) {
-      case 'files':
-        return this.file(id);
-      case 'users':
-        return this.user(id);
-      case 'artefacts':
-        return this.artefact(id);
-      case 'figures':
-        return this.figure(id);
-      case 'categories':
-        return this.category(id);
-      case 'books':
-        return this.book(id);
-      case 'batches':
-        return this.batch(id);
-      default:
-        throw new Error(`Not a mirrored path: ${path}`);
-    }
+    const read = this.readers[path.slice(0, slash) as Collection] as ((id: string) => MirrorDocument | null) | undefined;
+    if (read === undefined) throw new Error(`Not a mirrored path: ${path}`);
+    return read(path.slice(slash + 1));
   }
+
+  private readonly readers: Record<Collection, (id: string) => MirrorDocument | null> = {
+    files: (id) => this.file(id),
+    users: (id) => this.user(id),
+    artefacts: (id) => this.artefact(id),
+    figures: (id) => this.figure(id),
+    categories: (id) => this.category(id),
+    books: (id) => this.book(id),
+    batches: (id) => this.batch(id),
+  };
 
   private one(sql: string, id: string): Row | undefined {
     return this.db.query<Row>(sql).get(id);
