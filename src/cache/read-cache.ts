@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCache, type Cache } from 'async-cache-dedupe';
 import type { Events } from '../events.js';
+import { ResponseCache } from './response-cache.js';
 
 /** The tables a cached read depends on; a write to any of them invalidates it. */
 export type CacheTable = 'artefacts' | 'fields' | 'categories' | 'books' | 'figures' | 'batches' | 'users';
@@ -11,6 +12,8 @@ export type CacheTable = 'artefacts' | 'fields' | 'categories' | 'books' | 'figu
  */
 export class ReadCache {
   private readonly cache: Cache | undefined;
+  /** Whole GraphQL responses of catalogue queries, dropped with the reads they were made of. */
+  readonly responses: ResponseCache | undefined;
   private counter = 0;
   /** This instance on the shared bus, so that it skips its own invalidations. */
   private readonly instance = randomUUID();
@@ -20,6 +23,7 @@ export class ReadCache {
     this.cache = options.enabled
       ? createCache({ ttl: options.ttlSeconds, storage: { type: 'memory', options: { size: 5000, invalidation: true } } })
       : undefined;
+    this.responses = options.enabled ? new ResponseCache({ ttlSeconds: options.ttlSeconds, maxEntries: 1000 }) : undefined;
   }
 
   get enabled(): boolean {
@@ -53,6 +57,7 @@ export class ReadCache {
   }
 
   private async drop(tables: readonly CacheTable[]): Promise<void> {
+    this.responses?.drop(tables);
     await this.cache?.invalidateAll(tables.map((t) => `table:${t}`));
   }
 }

@@ -5,6 +5,7 @@ import type { Face, Figure } from '../store/repositories/figures.js';
 import type { Page, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { CacheTable, ReadCache } from '../cache/read-cache.js';
+import type { ResponseCache, ResponseTicket } from '../cache/response-cache.js';
 import { TOPICS } from '../events.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
 
@@ -39,7 +40,10 @@ export class CatalogueReads {
   readonly categoryMemberCounts: Read<Ids, Map<string, number>>;
   readonly bookMembers: Read<{ bookId: string; args: PageArgs }, { page: Page<string>; total: number }>;
 
+  private readonly responses: ResponseCache | undefined;
+
   constructor(store: Store, cache: ReadCache) {
+    this.responses = cache.responses;
     const { artefacts, categories, books, figures } = store;
     // The check stays outside the cache: every viewer shares a cached result.
     const define = <A, R>(name: string, tables: readonly CacheTable[], read: (arg: A) => R): Read<A, R> => {
@@ -85,9 +89,39 @@ export class CatalogueReads {
     });
   }
 
+  /**
+   * A whole response stored for the same request (`key`: query, variables, operation) from a
+   * viewer of the same role. Undefined when the viewer may not read, so that the request takes
+   * the ordinary path and gets its error there.
+   */
+  cachedResponse(viewer: Viewer | null, key: string): Buffer | undefined {
+    const role = readerRole(viewer);
+    return role === null ? undefined : this.responses?.get(`${role}\n${key}`);
+  }
+
+  /** A ticket to store the response about to be computed, or null when it may not be cached. */
+  responseTicket(viewer: Viewer | null, key: string): ResponseTicket | null {
+    const role = readerRole(viewer);
+    return role === null || this.responses === undefined ? null : this.responses.ticket(`${role}\n${key}`);
+  }
+
+  /** Stores a response made only of catalogue reads of `tables` (the edge decides which are). */
+  storeResponse(ticket: ResponseTicket, body: string, tables: readonly CacheTable[]): void {
+    this.responses?.set(ticket, body, tables);
+  }
+
   /** The topic of catalogueChanged: every create, update and delete, for any signed-in user. */
   changeTopic(viewer: Viewer | null): string {
     requireViewer(viewer);
     return TOPICS.catalogueChanged;
+  }
+}
+
+/** The role a catalogue reader reads as, or null for someone who may not read at all. */
+function readerRole(viewer: Viewer | null): string | null {
+  try {
+    return requireViewer(viewer).user.role;
+  } catch {
+    return null;
   }
 }

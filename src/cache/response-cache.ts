@@ -1,0 +1,56 @@
+import type { CacheTable } from './read-cache.js';
+
+/** Taken before a response is computed; storing with it fails if a write came in between. */
+export interface ResponseTicket {
+  readonly key: string;
+  readonly generation: number;
+}
+
+interface Entry {
+  /** Encoded once: a hit is sent as these bytes, without encoding 20 KB of text again. */
+  body: Buffer;
+  tables: readonly CacheTable[];
+  expiresAt: number;
+}
+
+/**
+ * Whole serialised GraphQL responses, tagged with the tables they were read from. Synchronous on
+ * purpose: a hit costs a map lookup, not a promise per field. Dropped by the same table
+ * invalidations as the read cache; the TTL is only a backstop.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Bumped by every invalidation, so a response computed across one is never stored. */
+  private generation = 0;
+
+  constructor(private readonly options: { ttlSeconds: number; maxEntries: number }) {}
+
+  get(key: string): Buffer | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.body;
+  }
+
+  ticket(key: string): ResponseTicket {
+    return { key, generation: this.generation };
+  }
+
+  /** Stores `body` unless any table was written since the ticket was taken. */
+  set(ticket: ResponseTicket, body: string, tables: readonly CacheTable[]): void {
+    if (ticket.generation !== this.generation) return;
+    // Oldest first out: a Map keeps insertion order.
+    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(ticket.key, { body: Buffer.from(body), tables, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
+  }
+
+  drop(tables: readonly CacheTable[]): void {
+    this.generation += 1;
+    for (const [key, entry] of this.entries) {
+      if (entry.tables.some((t) => tables.includes(t))) this.entries.delete(key);
+    }
+  }
+}
