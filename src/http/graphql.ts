@@ -12,6 +12,7 @@ import { createLoaders } from './loaders.js';
 import { refuseChangesInMaintenance } from './maintenance-gate.js';
 import type { Origins } from './origins.js';
 import { checkNotJson, checkPost } from './request-body.js';
+import { registerResponseCache } from './response-cache.js';
 import { buildSchema } from './schema.js';
 import { SocketSessions, type SocketContext, type WsConnection } from './socket-sessions.js';
 import { gateSubscriptions, operationDocument, sentVariables } from './subscription-gate.js';
@@ -59,6 +60,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     },
     app.log,
   );
+  const storeOnlyWithoutErrors = registerResponseCache(app, schema, services.reads);
 
   await app.register(mercurius, {
     schema,
@@ -92,6 +94,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     },
   });
   app.graphql.addHook('preParsing', async (_schema, source) => checkNotJson(source));
+  app.graphql.addHook('onResolution', storeOnlyWithoutErrors);
   // mercurius does not validate a subscription's document; refused here, before it subscribes.
   app.graphql.addHook('preSubscriptionExecution', async (hookSchema, document) => {
     const errors = validate(hookSchema, document);
