@@ -117,6 +117,38 @@ describe('the Firebase mirror', () => {
     expect(categories[keep]).toEqual(expect.objectContaining({ name: 'Kept' }));
     expect(categories[keep]?.members).toBeUndefined();
     expect((await collection(database, 'artefacts'))[local(artefactId)]).toBeUndefined();
+
+    // Once the deleted scan is collected (FILE_RETENTION_HOURS), its record and its object go too.
+    const sha256 = createHash('sha256').update(readFileSync(path.join(SAMPLES_DIR, 'group-photo.png'))).digest('hex');
+    expect(server.core.store.files.collectUnreferenced(new Date(Date.now() + 1000))).toBeGreaterThan(0);
+    await synced();
+    expect(await database.value(`files/${sha256}`)).toBeNull();
+    expect(storage.objects.has(`files/${sha256}`)).toBe(false);
+  });
+
+  it('mirrors figures with their faces; a face no figure holds stays with its artefact until it is given one', async () => {
+    const { artefactId } = await batchOf(server, token, 'faces.png', readFileSync(path.join(SAMPLES_DIR, 'group-photo.png')), 'HF');
+    const store = server.core.store;
+    // Written as the face identifier writes them: the triggers follow any write path.
+    const figure = store.figures.create({ label: 'Lee Wai-man', headshotSha256: null, origin: 'HUMAN' });
+    const embedding = new Float32Array([0.5, -1, 0, 1]);
+    const named = store.figures.addFace({
+      artefactId: local(artefactId), sourceSha256: null, figureId: figure.id, box: { x: 10, y: 20, w: 30, h: 40 },
+      embedding, embeddingModel: 'face-api-recognition-128', isExemplar: true, assignment: 'HUMAN', similarity: 1,
+    });
+    const loose = store.figures.addFace({ artefactId: local(artefactId), sourceSha256: null, figureId: null, box: { x: 0, y: 0, w: 5, h: 5 }, assignment: 'UNASSIGNED' });
+    await synced();
+    const mirrored = (await collection(database, 'figures'))[figure.id] as { faces: Record<string, { embedding: string }> };
+    expect(mirrored).toMatchObject({ label: 'Lee Wai-man', origin: 'HUMAN', faces: { [named.id]: { artefactId: local(artefactId), box: { x: 10, y: 20, w: 30, h: 40 }, exemplar: true, assignment: 'HUMAN', similarity: 1 } } });
+    const bytes = Buffer.from(mirrored.faces[named.id]?.embedding as string, 'base64');
+    expect([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)]).toEqual([...embedding]);
+    expect((await collection(database, 'artefacts'))[local(artefactId)]?.faces).toEqual({ [loose.id]: expect.objectContaining({ exemplar: false, assignment: 'UNASSIGNED' }) });
+
+    const moved = await server.gql('mutation($f: ID!, $g: ID) { moveFace(faceId: $f, figureId: $g) { id } }', { f: Buffer.from(`Face:${loose.id}`).toString('base64url'), g: Buffer.from(`Figure:${figure.id}`).toString('base64url') }, token);
+    expect(moved.body.errors).toBeUndefined();
+    await synced();
+    expect(Object.keys(((await collection(database, 'figures'))[figure.id] as { faces: object }).faces).sort()).toEqual([named.id, loose.id].sort());
+    expect((await collection(database, 'artefacts'))[local(artefactId)]?.faces).toBeUndefined();
   });
 
   it('keeps serving while Firebase is down, then converges in order with nothing lost', async () => {
