@@ -59,10 +59,10 @@ describe('remote workers over Redis', { timeout: 240_000 }, () => {
   const workersOf = (e: Entry) => e.traces.nodes.flatMap((t) => t.reports.nodes.filter((r) => r.source === 'worker.remote').map((r) => r.data?.worker));
 
   it('two worker processes share a batch; results come back and are written by the API', async () => {
-    const id = await batch('Shared', 4);
+    const id = await batch('Shared', 3);
     await until(async () => (await state(id))?.stage === 'VETTING');
     const entries = (await state(id))?.artefacts.nodes ?? [];
-    expect(entries).toHaveLength(4);
+    expect(entries).toHaveLength(3);
     for (const e of entries) {
       expect(e.batchEntry).toEqual({ status: 'PROCESSED', errorCode: null });
       expect(e.faces).toHaveLength(5);
@@ -75,15 +75,15 @@ describe('remote workers over Redis', { timeout: 240_000 }, () => {
   });
 
   it('cancels: waiting jobs are withdrawn, running ones stop between steps; a resume finishes without redoing what finished', async () => {
-    const id = await batch('Cancel', 4);
+    const id = await batch('Cancel', 3);
     await until(async () => ((await state(id))?.artefacts.nodes ?? []).some((e) => e.batchEntry.status === 'PROCESSED'));
     const cancelled = await s.gql<{ cancelBatch: { stage: string } }>('mutation($b: ID!) { cancelBatch(batchId: $b) { stage } }', { b: id }, admin);
     expect(cancelled.body.data?.cancelBatch.stage).toBe('CANCELLED');
     await until(async () => ((await state(id))?.artefacts.nodes ?? []).every((e) => e.batchEntry.status !== 'PROCESSING'), 60_000);
     const mid = (await state(id))?.artefacts.nodes ?? [];
     const finished = mid.filter((e) => e.batchEntry.status === 'PROCESSED');
-    expect(finished.length).toBeLessThan(4);
-    expect(mid.filter((e) => e.batchEntry.status === 'UNPROCESSED')).toHaveLength(4 - finished.length);
+    expect(finished.length).toBeLessThan(3);
+    expect(mid.filter((e) => e.batchEntry.status === 'UNPROCESSED')).toHaveLength(3 - finished.length);
 
     expect((await s.gql('mutation($b: ID!) { startBatch(batchId: $b) { stage } }', { b: id }, admin)).body.errors).toBeUndefined();
     await until(async () => (await state(id))?.stage === 'VETTING');
@@ -97,7 +97,7 @@ describe('remote workers over Redis', { timeout: 240_000 }, () => {
   });
 
   it('a worker killed mid-batch loses nothing: its job is redone by the other, and applied once', async () => {
-    const id = await batch('Crash', 4);
+    const id = await batch('Crash', 3);
     // Both workers are inside a job once two artefacts are past the queue.
     await until(async () => ((await state(id))?.artefacts.nodes ?? []).filter((e) => e.traces.nodes[0]?.reports.nodes.some((r) => r.source === 'worker.remote')).length >= 2, 60_000);
     await workers.shift()?.crash();
