@@ -23,7 +23,18 @@ const SEPARATOR = '; ';
 
 type Row = Record<string, string | number | null>;
 
+/**
+ * A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return first) gets
+ * an apostrophe in front, which spreadsheets show as text: names and texts come from uploads,
+ * people and language models, and must not run when the file is opened (OWASP's CSV injection advice).
+ */
+const defused = (value: string | number | null): string | number | null => (typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
 function row(r: ArtefactRecord, urls: ExportUrls): Row {
+  return Object.fromEntries(Object.entries(cells(r, urls)).map(([k, v]) => [k, defused(v)]));
+}
+
+function cells(r: ArtefactRecord, urls: ExportUrls): Row {
   const { artefact } = r;
   return {
     id: toGlobalId('Artefact', artefact.id),
@@ -48,7 +59,8 @@ export const CSV_COLUMNS = ['id', 'name', 'kind', 'originalFilename', 'mime', 'w
 
 /**
  * The catalogue as CSV, streamed a page of artefacts at a time: UTF-8 with a byte-order mark (so
- * spreadsheet programs read the Chinese right), a header row, one row per artefact with its current fields.
+ * spreadsheet programs read the Chinese right), a header row, one row per artefact with its current
+ * fields, formulas defused.
  */
 export function catalogueCsv(pages: Iterable<ArtefactRecord[]>, urls: ExportUrls): Readable {
   const rows = Readable.from(

@@ -77,6 +77,17 @@ describe('CSV catalogue', () => {
     expect(all.find((r) => r.id === c.global.photo)).toMatchObject({ categories: 'Forums', people: c.figureName, caption: 'Speakers on the panel', transcription: '' });
   });
 
+  it('defuses cells a spreadsheet would run as formulas', async () => {
+    const name = '=HYPERLINK("http://evil.example","open")';
+    const r = await s.gql('mutation($id: ID!, $input: ArtefactEditInput!) { updateArtefact(artefactId: $id, input: $input) { id } }', {
+      id: c.global.cover,
+      input: { name, fields: [{ name: 'SUMMARY', value: '@SUM(1+1)' }, { name: 'DESCRIPTION', value: '-2 columns, 3 rows' }] },
+    }, token);
+    expect(r.body.errors).toBeUndefined();
+    const cover = (await rows(`?bookId=${c.global.book}`)).find((x) => x.id === c.global.cover);
+    expect(cover).toMatchObject({ name: `'${name}`, summary: "'@SUM(1+1)", description: "'-2 columns, 3 rows", transcription: '封面' });
+  });
+
   it('filters as artefacts(filter:) does', async () => {
     expect((await rows('?kind=MM')).every((r) => r.kind === 'MM')).toBe(true);
     expect(await rows('?kind=MM')).toHaveLength(s.core.store.artefacts.count({ kind: 'MM' }));
