@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGlobalId } from '../../resolvers/ids.js';
 import { batchOf, until } from '../support/batches.js';
 import { CloudStorage } from '../support/cloud-storage.js';
 import { collection, mirrorEnv, PROJECT } from '../support/mirror.js';
@@ -44,6 +45,7 @@ const CATALOGUE = `{
   categories(first: 50) { edges { node { id name description members(first: 50) { edges { node { id } } } } } }
   books(first: 50) { edges { node { id title pages(first: 50) { edges { node { id } } } } } }
   users(first: 50) { edges { node { username role } } }
+  figures(first: 50) { edges { node { id label origin faces { id box { x y w h } assignment similarity artefact { id } } } } }
 }`;
 
 /**
@@ -150,6 +152,11 @@ describe('the Firebase mirror across a crash, a lost database and a restore', ()
     const categories = await running.gql<{ categories: { edges: { node: { id: string } }[] } }>('{ categories(first: 1) { edges { node { id } } } }', {}, token);
     const category = categories.body.data?.categories.edges[0]?.node.id;
     await running.gql('mutation($c: ID!, $a: ID!) { setCategoryMember(categoryId: $c, artefactId: $a, member: true, reason: "lanterns") { id } }', { c: category, a: group.artefactId }, token);
+    const figure = running.core.store.figures.create({ label: 'Chan Tai-man', headshotSha256: null, origin: 'HUMAN' });
+    running.core.store.figures.addFace({
+      artefactId: parseGlobalId(group.artefactId)?.id as string, sourceSha256: null, figureId: figure.id, box: { x: 1.5, y: 2, w: 30, h: 40 },
+      embedding: new Float32Array(128).fill(0.25), embeddingModel: 'face-api-recognition-128', isExemplar: true, assignment: 'HUMAN', similarity: 0.5,
+    });
     await synced(running, token);
     const before = (await running.gql(CATALOGUE, {}, token)).body;
     expect(before.errors).toBeUndefined();
@@ -159,7 +166,7 @@ describe('the Firebase mirror across a crash, a lost database and a restore', ()
     const empty = mkdtempSync(path.join(tmpdir(), 'archaive-restore-'));
     const restored = await npmRun('mirror-restore', { ...env, DATA_DIR: empty });
     expect(restored.status, restored.output).toBe(0);
-    expect(restored.output).toMatch(/Restored into .*: 3 files, 1 users, 3 artefacts, 0 figures, 10 categories, 1 books, 3 batches/);
+    expect(restored.output).toMatch(/Restored into .*: 3 files, 1 users, 3 artefacts, 1 figures, 10 categories, 1 books, 3 batches/);
 
     server = await startServer(env, empty);
     token = await server.signIn(SUPERUSER.SUPERUSER_USERNAME, SUPERUSER.SUPERUSER_PASSWORD);
@@ -167,6 +174,8 @@ describe('the Firebase mirror across a crash, a lost database and a restore', ()
     // The search index is rebuilt.
     const found = await server.gql<{ artefacts: { edges: { node: { id: string } }[] } }>('{ artefacts(first: 5, filter: { search: "harbour" }) { edges { node { id } } } }', {}, token);
     expect(found.body.data?.artefacts.edges.map((e) => e.node.id)).toEqual([group.artefactId]);
+    // The face's embedding came back too: it identifies the figure again.
+    expect(server.core.store.figures.exemplars('face-api-recognition-128')).toEqual([{ figureId: figure.id, embedding: new Float32Array(128).fill(0.25) }]);
     // A DATA_DIR that holds a catalogue is never restored over.
     await expect(server.core.mirror.restore({ dataDir: empty, superuserPassword: undefined })).rejects.toThrow(/already holds a catalogue/);
   }, 180_000);
