@@ -12,6 +12,7 @@ import { registerGraphql } from './http/graphql.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
 import { Origins } from './http/origins.js';
 import { requestLog } from './http/request-log.js';
+import { registerTraceViewer } from './http/trace-viewer.js';
 import { scheduleFileCollection } from './store/file-collection.js';
 import type { ModelStore } from './model-store/store.js';
 
@@ -71,6 +72,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
     app.addHook('onClose', stopFileCollection);
   }
   if (config.graphql.graphiql) await registerGraphiql(app);
+  await registerTraceViewer(app);
   await registerFiles(app, store);
   await registerExports(app, services.exports, { dataDir: config.dataDir, adminEmail: config.superuser.email });
   await registerHealth(app, {

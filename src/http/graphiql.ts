@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { securePages } from './page-security.js';
 
 const require = createRequire(import.meta.url);
 /** A file inside an installed package, past its "exports" map. */
@@ -54,28 +55,9 @@ const SCRIPT = `(function () {
   );
 })();`;
 
-// Scripts and styles only from this server (GraphiQL sets inline styles), requests only to it (its
-// WebSocket named too, for browsers whose 'self' leaves ws: out), and no framing: another site
-// cannot run scripts in the page or overlay it to trick a click.
-const contentSecurityPolicy = (host: string): string =>
-  [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    /^[\w.:[\]-]+$/.test(host) ? `connect-src 'self' ws://${host} wss://${host}` : "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-
 /** GraphiQL at /graphiql with its assets from node_modules (no CDN). */
 export async function registerGraphiql(app: FastifyInstance): Promise<void> {
-  app.addHook('onSend', async (request, reply) => {
-    if (request.url !== '/graphiql' && !request.url.startsWith('/graphiql/') && !request.url.startsWith('/graphiql?')) return;
-    reply.header('content-security-policy', contentSecurityPolicy(request.host)).header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff');
-  });
+  securePages(app, '/graphiql');
   app.get('/graphiql', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
   app.get('/graphiql/page.js', async (_request, reply) => reply.type('text/javascript').send(SCRIPT));
   app.get<{ Params: { name: string } }>('/graphiql/assets/:name', async (request, reply) => {
