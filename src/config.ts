@@ -104,7 +104,8 @@ const envSchema = z.object({
   FIREBASE_PROJECT_ID: optional(z.string().regex(/^[a-z0-9-]{4,40}$/, { error: 'expected a Firebase project id (lower-case letters, digits, dashes)' })),
   FIREBASE_DATABASE_URL: optional(z.url({ protocol: /^https$/, error: 'expected https://<name>.firebaseio.com or https://<name>.<region>.firebasedatabase.app' })),
   FIREBASE_STORAGE_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, { error: 'expected a bucket name such as my-project.appspot.com' })),
-  GOOGLE_APPLICATION_CREDENTIALS: optional(z.string().refine((f) => existsSync(f), { error: 'expected the path of an existing service-account key file' })),
+  // Checked only when the mirror is on: other Google tools may set it for themselves.
+  GOOGLE_APPLICATION_CREDENTIALS: optional(z.string()),
   FIREBASE_DATABASE_EMULATOR_HOST: optional(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:9000' })),
   STORAGE_EMULATOR_HOST: optional(z.url({ protocol: /^https?$/, error: 'expected http://host:port, e.g. http://127.0.0.1:9199' })),
   MIRROR_BATCH_SIZE: int(100, 1, 1000),
@@ -227,6 +228,9 @@ function mirrorProblems(e: Parsed): string[] {
   const problems = MIRROR_REQUIRED.filter((name) => e[name] === undefined).map(
     (name) => `${name}: required with ${given.join(' and ')} to turn the Firebase mirror on (got null)`,
   );
+  if (e.GOOGLE_APPLICATION_CREDENTIALS !== undefined && !existsSync(e.GOOGLE_APPLICATION_CREDENTIALS)) {
+    problems.push(`GOOGLE_APPLICATION_CREDENTIALS: expected the path of an existing service-account key file (got ${JSON.stringify(e.GOOGLE_APPLICATION_CREDENTIALS)})`);
+  }
   if (e.MIRROR_RETRY_MAX_MS < e.MIRROR_RETRY_BASE_MS) {
     problems.push(`MIRROR_RETRY_MAX_MS: expected at least MIRROR_RETRY_BASE_MS, ${e.MIRROR_RETRY_BASE_MS} (got ${e.MIRROR_RETRY_MAX_MS})`);
   }

@@ -18,6 +18,6 @@ export interface MirrorSettings {
   timeoutMs: number;
 }
 
-/** Names where the mirror sends, so a change of project, database or bucket sends everything anew. */
+/** Names where the mirror sends, so a change of database, bucket or emulator sends everything anew. */
 export const targetOf = (m: MirrorSettings): string =>
-  [m.databaseEmulatorHost ?? m.databaseUrl, m.databaseUrl, m.storageEmulatorHost ?? 'gcs', m.storageBucket].join(' ');
+  JSON.stringify([m.databaseUrl, m.databaseEmulatorHost ?? null, m.storageBucket, m.storageEmulatorHost ?? null]);

@@ -39,6 +39,10 @@ describe('the Firebase mirror configuration', () => {
     });
   });
 
+  it('leaves GOOGLE_APPLICATION_CREDENTIALS to other tools while the mirror is off', () => {
+    expect(problemsOf({ GOOGLE_APPLICATION_CREDENTIALS: '/nowhere/key.json' })).toEqual([]);
+  });
+
   it('names the missing ones when only some are set', () => {
     expect(problemsOf({ FIREBASE_DATABASE_URL: FIREBASE.FIREBASE_DATABASE_URL })).toEqual([
       'FIREBASE_PROJECT_ID: required with FIREBASE_DATABASE_URL to turn the Firebase mirror on (got null)',
@@ -52,15 +56,16 @@ describe('the Firebase mirror configuration', () => {
       FIREBASE_DATABASE_URL: 'http://demo.firebaseio.com',
       FIREBASE_DATABASE_EMULATOR_HOST: 'localhost',
       STORAGE_EMULATOR_HOST: '127.0.0.1:9199',
-      GOOGLE_APPLICATION_CREDENTIALS: '/nowhere/key.json',
       MIRROR_BATCH_SIZE: '0',
     });
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(4);
     expect(problems.find((p) => p.startsWith('FIREBASE_DATABASE_URL:'))).toMatch(/https:\/\/.*"http:\/\/demo.firebaseio.com"/);
     expect(problems.find((p) => p.startsWith('FIREBASE_DATABASE_EMULATOR_HOST:'))).toMatch(/host:port/);
     expect(problems.find((p) => p.startsWith('STORAGE_EMULATOR_HOST:'))).toMatch(/http:\/\/host:port/);
-    expect(problems.find((p) => p.startsWith('GOOGLE_APPLICATION_CREDENTIALS:'))).toMatch(/existing service-account key file/);
     expect(problems.find((p) => p.startsWith('MIRROR_BATCH_SIZE:'))).toMatch(/at least 1/);
+    expect(problemsOf({ ...FIREBASE, GOOGLE_APPLICATION_CREDENTIALS: '/nowhere/key.json' })).toEqual([
+      'GOOGLE_APPLICATION_CREDENTIALS: expected the path of an existing service-account key file (got "/nowhere/key.json")',
+    ]);
     expect(problemsOf({ ...FIREBASE, MIRROR_RETRY_BASE_MS: '5000', MIRROR_RETRY_MAX_MS: '1000' })).toEqual([
       'MIRROR_RETRY_MAX_MS: expected at least MIRROR_RETRY_BASE_MS, 5000 (got 1000)',
     ]);
