@@ -74,7 +74,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   if (config.graphql.graphiql) await registerGraphiql(app);
   await registerTraceViewer(app);
   await registerFiles(app, store);
-  await registerExports(app, services.exports, { dataDir: config.dataDir, adminEmail: config.superuser.email });
+  await registerExports(app, services.exports, { adminEmail: config.superuser.email });
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),
     models: async () => {

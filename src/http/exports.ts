@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseGlobalId, type NodeType } from '../../resolvers/ids.js';
@@ -45,9 +43,8 @@ const xmlFileId = (file: string): string => {
  * OAI-PMH 2.0 and the CSV catalogue. Every read goes through the export service, which applies the
  * catalogue's access rules (and PUBLIC_EXPORTS); errors leave as JSON with a code and its HTTP status.
  */
-export async function registerExports(app: FastifyInstance, exports: ExportService, options: { dataDir: string; adminEmail: string }): Promise<void> {
+export async function registerExports(app: FastifyInstance, exports: ExportService, options: { adminEmail: string }): Promise<void> {
   const { urls } = exports;
-  const derivatives = path.join(options.dataDir, 'iiif');
 
   await app.register(async (scope) => {
     // OAI-PMH harvesters may POST their arguments as a form.
@@ -99,14 +96,7 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
       headers(reply, 'IIIF', IMAGE_MAX_AGE);
       reply.header('etag', etag).header('link', `<${urls.imageService(artefact.id)}/${image.canonical}>;rel="canonical"`);
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      const cached = path.join(derivatives, artefact.fileSha256.slice(0, 2), artefact.fileSha256, image.canonical.replaceAll('/', '_'));
-      if (!(await stat(cached).catch(() => null))) {
-        const bytes = await renderImage(source, image);
-        await mkdir(path.dirname(cached), { recursive: true, mode: 0o700 });
-        const temp = `${cached}.${process.pid}.${Date.now()}.tmp`;
-        await writeFile(temp, bytes, { mode: 0o600 });
-        await rename(temp, cached);
-      }
+      const cached = await exports.rendition(artefact, image.canonical.replaceAll('/', '_'), () => renderImage(source, image));
       return reply.type(IMAGE_FORMATS[image.format]).send(createReadStream(cached));
     });
 

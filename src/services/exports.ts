@@ -98,6 +98,11 @@ export class ExportService {
     return { artefact, path: this.store.files.pathOf(artefact.fileSha256) };
   }
 
+  /** A rendering of an artefact's image (read through `image` first), made once by `render` and kept beside the image. */
+  rendition(artefact: Artefact, name: string, render: () => Promise<Buffer>): Promise<string> {
+    return this.store.files.derivative(artefact.fileSha256, name, render);
+  }
+
   /**
    * The artefacts a filter selects, in catalogue order, a page of records at a time (for streaming).
    * Checked at once; the pages are read as they are consumed.

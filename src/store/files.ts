@@ -61,6 +61,8 @@ const toFile = (r: FileRow): StoredFile => ({
 export class FileStore {
   private readonly filesDir: string;
   private readonly thumbsDir: string;
+  // IIIF renderings (regions, sizes, turns, qualities) of each image, made on request.
+  private readonly derivativesDir: string;
   // Uploads on their way in; on the same file system as filesDir, so moving one into place is a rename.
   private readonly incomingDir: string;
 
@@ -71,6 +73,7 @@ export class FileStore {
   ) {
     this.filesDir = path.join(dataDir, 'files');
     this.thumbsDir = path.join(dataDir, 'thumbnails');
+    this.derivativesDir = path.join(dataDir, 'iiif');
     this.incomingDir = path.join(this.filesDir, 'incoming');
   }
 
@@ -186,6 +189,7 @@ export class FileStore {
     for (const { sha256 } of gone) {
       rmSync(this.pathOf(sha256), { force: true });
       for (const size of THUMBNAIL_SIZES) rmSync(this.thumbnailPath(sha256, size), { force: true });
+      rmSync(this.derivativesOf(sha256), { recursive: true, force: true });
     }
     this.dropStaleIncoming(storedBefore);
     return gone.length;
@@ -226,6 +230,22 @@ export class FileStore {
       .toBuffer();
     await writeAtomically(target, data);
     return target;
+  }
+
+  /**
+   * A rendering of the image named `name` (letters, digits and `,.!_-`), made by `render` once and
+   * then served from disk; deleted with the image.
+   */
+  async derivative(sha256: string, name: string, render: () => Promise<Buffer>): Promise<string> {
+    if (!/^[\w,.!-]+$/.test(name)) throw new AppError('BAD_USER_INPUT', 'Not a derivative name');
+    const target = path.join(this.derivativesOf(sha256), name);
+    if (await exists(target)) return target;
+    await writeAtomically(target, await render());
+    return target;
+  }
+
+  private derivativesOf(sha256: string): string {
+    return path.join(this.derivativesDir, sha256.slice(0, 2), sha256);
   }
 
   private thumbnailPath(sha256: string, size: ThumbnailSize): string {

@@ -169,6 +169,25 @@ describe('IIIF Image and Presentation 3.0', () => {
       expect(revalidated.status).toBe(304);
       expect(existsSync(path.join(dir, '0,0,200,200_100,100_0_default.webp'))).toBe(true);
     });
+
+    it("deletes an image's derivatives with the image once nothing refers to it", async () => {
+      const store = s.core.store;
+      const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
+      const file = await store.files.putImage(png);
+      const doomed = store.artefacts.create({ name: 'Doomed', originalFilename: null, fileSha256: file.sha256, kind: 'HF', createdBy: null });
+      const gid = Buffer.from(`Artefact:${doomed.id}`).toString('base64url');
+      expect((await get(image(gid, 'full/20,/0/default.png'))).status).toBe(200);
+      const dir = path.join(s.dataDir, 'iiif', file.sha256.slice(0, 2), file.sha256);
+      expect(readdirSync(dir)).toEqual(['full_20,15_0_default.png']);
+      const deleted = await s.gql('mutation($id: ID!) { deleteArtefact(artefactId: $id) }', { id: gid }, token);
+      expect(deleted.body.errors).toBeUndefined();
+      expect((await get(image(gid, 'full/20,/0/default.png'))).status).toBe(404);
+      store.files.collectUnreferenced(new Date(Date.now() + 60_000));
+      expect(existsSync(dir)).toBe(false);
+      // Other images keep theirs.
+      const sha = store.artefacts.byId(c.minutes)?.fileSha256 as string;
+      expect(existsSync(path.join(s.dataDir, 'iiif', sha.slice(0, 2), sha))).toBe(true);
+    });
   });
 
   describe('Presentation API', () => {
