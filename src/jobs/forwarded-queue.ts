@@ -27,7 +27,7 @@ export class ForwardedQueue implements QueueControl {
     return this.store.batches.entries(batchId).some((e) => e.status === 'PROCESSING');
   }
 
-  /** Read from the shared database; its sequence number is this instance's. */
+  /** Read from the shared database, with the batch's last sequence number (kept there too). */
   snapshot(batchId: string) {
     return this.queue.snapshot(batchId);
   }

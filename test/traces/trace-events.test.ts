@@ -89,7 +89,7 @@ describe('traceEvents subscription', () => {
     await until(async () => sub.received.length > 0 && prog.received.length > 0, 20_000);
     await s.gql('mutation($b: ID!) { startBatch(batchId: $b) { stage } }', { b: batchId }, admin);
     await until(async () => sub.received.some((r) => r.value.kind === 'TRACE_FINISHED'), 180_000);
-    await until(async () => prog.received.some((r) => r.value.step === 'done'));
+    await until(async () => prog.received.some((r) => r.value.step === 'store'));
     sub.stop();
     prog.stop();
     live = sub.received.map((r) => r.value);
@@ -156,8 +156,26 @@ describe('traceEvents subscription', () => {
     expect((await s.gql<{ traces: { totalCount: number } }>('query($b: ID) { traces(batchId: $b) { totalCount } }', { b: batchId }, viewer)).body.data?.traces.totalCount).toBe(1);
   });
 
+  it('shows what a language-model provider said about a failure to the superuser only, as the traces query does', async () => {
+    const local = Buffer.from(batchId, 'base64url').toString().split(':')[1] as string;
+    const subs = [follow<Event>(adminClient, TRACE_EVENTS, { b: batchId, l: 'ERROR' }, 'traceEvents'), follow<Event>(viewerClient, TRACE_EVENTS, { b: batchId, l: 'ERROR' }, 'traceEvents')];
+    await until(async () => subs.every((sub) => sub.received.length > 0), 20_000);
+    s.core.traces.run({ purpose: 'test.failure', batchId: local }, async (tracer) =>
+      tracer.report({ source: 'llm.summary', level: 'error', message: 'summary failed', data: { reason: 'HTTP 401', providerDetail: 'invalid key sk-…' } }),
+    );
+    await until(async () => subs.every((sub) => sub.received.some((r) => r.value.kind === 'TRACE_FINISHED' && r.value.trace?.purpose === 'test.failure')), 20_000);
+    subs.forEach((sub) => sub.stop());
+    const failure = (sub: (typeof subs)[number]) => sub.received.find((r) => r.value.kind === 'REPORT')?.value.report?.data;
+    expect(failure(subs[0] as (typeof subs)[number])).toEqual({ reason: 'HTTP 401', providerDetail: 'invalid key sk-…' });
+    expect(failure(subs[1] as (typeof subs)[number])).toEqual({ reason: 'HTTP 401' });
+    // Replayed the same way.
+    const replayed = (await snapshotOf(viewerClient, { b: batchId, l: 'ERROR' })).find((e) => e.kind === 'REPORT');
+    expect(replayed?.report?.data).toEqual({ reason: 'HTTP 401' });
+  });
+
   it('keeps counting after a restart: the snapshots carry the last numbers, and new events take the next ones', async () => {
-    const last = live.at(-1)?.seq ?? 0;
+    const last = (await snapshotOf(viewerClient, { b: batchId })).at(-1)?.seq ?? 0;
+    expect(last).toBeGreaterThanOrEqual(live.at(-1)?.seq ?? 0);
     const progressSnapshot = async (client: Client) => {
       const sub = follow<{ seq: number }>(client, PROGRESS, { b: batchId }, 'batchProgress');
       await until(async () => sub.received.length > 0, 20_000);
