@@ -2,7 +2,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import type { ArtefactKind } from '../src/artefact-kind.js';
 import type { Artefact } from '../src/store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchStage } from '../src/store/repositories/batches.js';
-import type { IncomingFile } from '../src/services/batches.js';
+import { endsProcessing, type IncomingFile } from '../src/services/batches.js';
 import type { BatchProgressEvent } from '../src/events.js';
 import type { ProcessingStep } from '../src/jobs/steps.js';
 import { artefactConnection } from './catalogue.js';
@@ -79,13 +79,13 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   Subscription: {
     batchProgress: {
       // The snapshot first, then live events: a client that subscribes late misses nothing. It
-      // completes once processing is over; a batch already there may still be reprocessed, so the
-      // snapshot alone never ends it.
+      // completes when the batch moves to a stage processing ends at; a batch already there may
+      // still be reprocessed, so the snapshot alone never ends it.
       subscribe: async function* (_p: unknown, a: { batchId: string }, ctx: Context & PubSub) {
         const id = localId(a.batchId, 'Batch', 'batchId');
         const live = await ctx.pubsub.subscribe(ctx.services.batches.progressTopic(ctx.viewer, id));
         yield { batchProgress: ctx.services.batches.progressSnapshot(ctx.viewer, id) };
-        yield* upTo(live, () => ctx.services.batches.processingOver(ctx.viewer, id));
+        yield* upTo(live, (e: { batchProgress: BatchProgressEvent }) => endsProcessing(e.batchProgress));
       },
     },
   },

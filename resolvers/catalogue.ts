@@ -6,11 +6,13 @@ import type { Category, CategoryMembership } from '../src/store/repositories/cat
 import type { FigureChange } from '../src/store/repositories/figure-changes.js';
 import type { Face, Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
+import type { OverlayKind } from '../src/services/overlays.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, toGlobalId, type NodeType } from './ids.js';
 
-type ImageSource = Pick<StoredFile, 'sha256' | 'mime' | 'width' | 'height' | 'bytes'>;
+/** A stored file, with the name it is saved under when it has one (an artefact's original file name). */
+type ImageSource = Pick<StoredFile, 'sha256' | 'mime' | 'width' | 'height' | 'bytes'> & { name?: string | null };
 
 const THUMBNAIL_PIXELS: Readonly<Record<string, number>> = { S128: 128, S256: 256, S512: 512, S1024: 1024 };
 
@@ -38,12 +40,12 @@ const id = (type: NodeType) => (o: { id: string }) => toGlobalId(type, o.id);
 
 export const catalogueResolvers: IResolvers<unknown, Context> = {
   Image: {
-    url: (i: ImageSource) => `/files/${i.sha256}`,
-    thumbnailUrl: (i: ImageSource, args: { size: string }) => `/files/${i.sha256}/thumbnail/${THUMBNAIL_PIXELS[args.size] ?? 256}`,
+    url: (i: ImageSource, _args, ctx) => ctx.links.file(`/files/${i.sha256}`, i.name ? { name: i.name } : {}),
+    thumbnailUrl: (i: ImageSource, args: { size: string }, ctx) => ctx.links.file(`/files/${i.sha256}/thumbnail/${THUMBNAIL_PIXELS[args.size] ?? 256}`),
   },
   Artefact: {
     id: id('Artefact'),
-    image: (a: Artefact): ImageSource => ({ sha256: a.fileSha256, mime: a.mime, width: a.width, height: a.height, bytes: a.bytes }),
+    image: (a: Artefact): ImageSource => ({ sha256: a.fileSha256, mime: a.mime, width: a.width, height: a.height, bytes: a.bytes, name: a.originalFilename }),
     createdBy: (a: Artefact, _args, ctx) => (a.createdBy === null ? null : ctx.loaders.user.load(a.createdBy)),
     field: async (a: Artefact, args: { name: string }, ctx) => {
       const f = (await ctx.loaders.fields.load(a.id)).find((x) => x.field === args.name);
@@ -61,6 +63,8 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     books: (a: Artefact, _args, ctx) => ctx.loaders.bookMemberships.load(a.id),
     figures: (a: Artefact, _args, ctx) => ctx.loaders.figuresIn.load(a.id),
     faces: (a: Artefact, _args, ctx) => ctx.loaders.facesOfArtefact.load(a.id),
+    overlayUrl: (a: Artefact, args: { kind: OverlayKind }, ctx) =>
+      ctx.services.overlays.applies(a, args.kind) ? ctx.links.file(`/artefacts/${a.id}/overlay/${args.kind.toLowerCase()}`) : null,
     traces: (a: Artefact, args: ConnectionArgs, ctx) => {
       const l = ctx.services.traces.page(ctx.viewer, pageArgs(args), { artefactId: a.id, batchId: null });
       return toConnection(l.page, l.count);
@@ -107,6 +111,7 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     figure: (f: Face, _args, ctx) => (f.figureId === null ? null : ctx.loaders.figure.load(f.figureId)),
     suggestedFigure: (f: Face, _args, ctx) => (f.suggestedFigureId === null ? null : ctx.loaders.figure.load(f.suggestedFigureId)),
     untagged: (f: Face, _args, ctx) => ctx.services.figures.untagged(f),
+    cropUrl: (f: Face, _args, ctx) => ctx.links.file(`/faces/${f.id}/crop`),
   },
   FigureChange: {
     id: id('FigureChange'),

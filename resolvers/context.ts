@@ -1,6 +1,7 @@
 import type { ClientInfo } from '../src/services/auth.js';
 import type { Services } from '../src/app.js';
 import type { Loaders } from '../src/http/loaders.js';
+import type { Links } from '../src/http/signed-urls.js';
 import type { Viewer } from '../src/auth/viewer.js';
 
 /** Sets and clears the browser's session cookies; absent for subscriptions (no HTTP response). */
@@ -15,5 +16,7 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   client: ClientInfo;
+  /** Absolute signed URLs of images, usable without a session until they expire. */
+  links: Links;
   cookies?: SessionCookies;
 }

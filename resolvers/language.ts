@@ -4,6 +4,7 @@ import type { ArchivusChunk, ChatRequest } from '../src/services/archivus.js';
 import type { IntegrationProgress } from '../src/events.js';
 import type { Context } from './context.js';
 import { localId } from './ids.js';
+import { upTo } from './until.js';
 
 type SubscriptionContext = Context & { pubsub: { subscribe: (topic: string) => Promise<AsyncIterable<unknown>> } };
 
@@ -34,20 +35,6 @@ async function abortOnClose(ctx: SubscriptionContext, controller: AbortControlle
     // Nothing is published on this topic.
   }
   controller.abort();
-}
-
-/**
- * The batch's progress events, ending after the closing one. Stepped by hand: leaving a for-await
- * early would destroy mercurius's event queue with an AbortError, which it logs at error level;
- * mercurius ends the queue itself once the subscription completes.
- */
-async function* untilFinished(events: AsyncIterable<unknown>): AsyncGenerator<{ integrationProgress: IntegrationProgress }> {
-  const iterator = events[Symbol.asyncIterator]();
-  for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
-    const payload = next.value as { integrationProgress: IntegrationProgress };
-    yield payload;
-    if (payload.integrationProgress.finished) return;
-  }
 }
 
 export const languageResolvers: IResolvers<unknown, Context> = {
@@ -84,7 +71,7 @@ export const languageResolvers: IResolvers<unknown, Context> = {
     integrationProgress: {
       subscribe: async (_p: unknown, a: { batchId: string }, ctx: SubscriptionContext) => {
         const topic = ctx.services.integration.progressTopic(ctx.viewer, localId(a.batchId, 'Batch', 'batchId'));
-        return untilFinished(await ctx.pubsub.subscribe(topic));
+        return upTo(await ctx.pubsub.subscribe(topic), (p: { integrationProgress: IntegrationProgress }) => p.integrationProgress.finished);
       },
     },
   },

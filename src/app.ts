@@ -34,6 +34,7 @@ import { FigureService } from './services/figures.js';
 import { IntegrationService } from './services/integration.js';
 import { MaintenanceService } from './services/maintenance.js';
 import { MirrorStatusService } from './services/mirror-status.js';
+import { Overlays } from './services/overlays.js';
 import { ModelStatusService } from './services/model-status.js';
 import { NodeService } from './services/nodes.js';
 import { TraceService } from './services/traces.js';
@@ -112,6 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     batches: new BatchService(store, changes, control, config.uploads.maxFiles),
     traces: new TraceService(store),
     modelStatus: new ModelStatusService(store),
+    overlays: new Overlays(store),
     nodes: new NodeService(),
     maintenance: new MaintenanceService(store, audit),
     mirror: new MirrorStatusService(mirror),

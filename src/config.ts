@@ -94,6 +94,8 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: int(120_000_000, 1_000, 1_000_000_000),
   MAX_FILES_PER_UPLOAD: int(50, 1, 1000),
   FILE_RETENTION_HOURS: int(24, 1, 24 * 365),
+  FILE_URL_SECRET: optional(z.string().min(32, { error: 'expected at least 32 characters' })),
+  FILE_URL_MINUTES: int(15, 1, 24 * 60),
   PUBLIC_EXPORTS: bool(false),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[user:pass@]host:port[/db] or rediss://…' }).optional(),
@@ -135,6 +137,11 @@ export type Config = Readonly<{
   uploads: { maxBytes: number; maxPixels: number; maxFiles: number };
   /** A file nothing refers to is deleted once its bytes were stored at least this long ago (uploads in flight are safe). */
   fileRetentionMs: number;
+  /**
+   * Signed file URLs: the key (generated into DATA_DIR when unset), how long a URL lasts (rounded
+   * up to a window of that length), and PUBLIC_URL when set (else the address a request came to).
+   */
+  fileUrls: { secret: string | undefined; ttlMs: number; baseUrl: string | null };
   /** IIIF and OAI-PMH answer without a session (the other exports always need one). */
   publicExports: boolean;
   /** Inference worker threads; also how many artefacts are processed at once. */
@@ -210,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     uploads: { maxBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxPixels: e.MAX_IMAGE_PIXELS, maxFiles: e.MAX_FILES_PER_UPLOAD },
     fileRetentionMs: e.FILE_RETENTION_HOURS * 3_600_000,
+    fileUrls: { secret: e.FILE_URL_SECRET, ttlMs: e.FILE_URL_MINUTES * 60_000, baseUrl: e.PUBLIC_URL === undefined ? null : e.PUBLIC_URL.replace(/\/$/, '') },
     publicExports: e.PUBLIC_EXPORTS,
     workers: e.WORKERS,
     llm,

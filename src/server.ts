@@ -9,6 +9,7 @@ import { registerExports } from './http/exports.js';
 import { registerFiles } from './http/files.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerGraphql } from './http/graphql.js';
+import { fileUrlSecret, SignedUrls } from './http/signed-urls.js';
 import { registerHealth, type ReadinessCheck } from './http/health.js';
 import { Origins } from './http/origins.js';
 import { requestLog } from './http/request-log.js';
@@ -63,7 +64,8 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   await app.register(cookie);
   await registerCors(app, origins);
   await app.register(authentication, { services, config, origins });
-  await registerGraphql(app, services, core.events, config, origins);
+  const urls = new SignedUrls(await fileUrlSecret(config.dataDir, config.fileUrls.secret), config.fileUrls.ttlMs);
+  await registerGraphql(app, services, core.events, config, origins, urls);
   // Background work over the database belongs to one instance, the primary (README, Topology).
   if (config.role === 'primary') {
     core.jobs.queue.start();
@@ -73,7 +75,7 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
   }
   if (config.graphql.graphiql) await registerGraphiql(app);
   await registerTraceViewer(app);
-  await registerFiles(app, store);
+  await registerFiles(app, { store, overlays: services.overlays, urls });
   await registerExports(app, services.exports, { adminEmail: config.superuser.email });
   await registerHealth(app, {
     database: () => ({ ok: store.ping() }),

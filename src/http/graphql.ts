@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, validate } from 'graphql';
 import { processRequest } from 'graphql-upload-minimal';
 import mercurius from 'mercurius';
@@ -14,8 +14,9 @@ import type { Origins } from './origins.js';
 import { checkNotJson, checkPost } from './request-body.js';
 import { registerResponseCache } from './response-cache.js';
 import { buildSchema } from './schema.js';
+import { linksFor, type SignedUrls } from './signed-urls.js';
 import { SocketSessions, type SocketContext, type WsConnection } from './socket-sessions.js';
-import { gateSubscriptions, operationDocument, sentVariables } from './subscription-gate.js';
+import { gateSubscriptions, operationDocument, refuseSubscriptionOverHttp, sentVariables } from './subscription-gate.js';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -26,7 +27,9 @@ declare module 'fastify' {
 }
 
 /** The GraphQL endpoint at /graphql: HTTP (GET and POST, multipart uploads) and WebSocket. */
-export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config, origins: Origins): Promise<void> {
+export async function registerGraphql(app: FastifyInstance, services: Services, events: Events, config: Config, origins: Origins, urls: SignedUrls): Promise<void> {
+  // Absolute URLs on PUBLIC_URL, or on the address the request came to.
+  const links = (request: FastifyRequest) => linksFor(urls, config.fileUrls.baseUrl ?? `${request.protocol}://${request.host}`);
   // GraphQL multipart request protocol (file uploads), parsed before mercurius sees the body.
   app.addContentTypeParser('multipart/form-data', (request, _payload, done) => {
     request.isMultipart = true;
@@ -73,6 +76,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       services,
       loaders: createLoaders(services, request.viewer),
       client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
+      links: links(request),
       cookies: app.sessionCookies(request, reply),
     }),
     errorFormatter: (execution, ctx) => {
@@ -90,6 +94,7 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
       context: (_socket, request) => ({
         services,
         client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
+        links: links(request),
       }),
     },
   });
@@ -105,6 +110,11 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
   // queryDepth counts it, and GraphiQL's schema query is 15 levels deep).
   app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
     checkLimits(schema, document, variables ?? {}, config.graphql);
+  });
+  app.graphql.addHook('preExecution', async (_schema, document, context) => {
+    const request = (context as { reply?: FastifyReply }).reply?.request;
+    const params = (request?.method === 'GET' ? request.query : request?.body) as { operationName?: string | null } | undefined;
+    refuseSubscriptionOverHttp(document, params?.operationName);
   });
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     refuseChangesInMaintenance(document, (context as Partial<Context>).viewer ?? null, services.maintenance);

@@ -1,13 +1,27 @@
 import { mapSchema, MapperKind } from '@graphql-tools/utils';
 import type { FastifyBaseLogger } from 'fastify';
 import { astFromValue, Kind, typeFromAST, valueFromASTUntyped, type DocumentNode, type GraphQLInputType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import { clientError } from './errors.js';
+import { clientError, RequestRefused } from './errors.js';
 
 /** The operation a resolver runs in as a document of its own, with the fragments it may spread. */
 export const operationDocument = (info: GraphQLResolveInfo): DocumentNode => ({
   kind: Kind.DOCUMENT,
   definitions: [info.operation, ...Object.values(info.fragments)],
 });
+
+/**
+ * Refuses a subscription sent over HTTP (400, for every client): its stream would start with no one
+ * to read it. `operationName` picks the operation as graphql-js would.
+ */
+export function refuseSubscriptionOverHttp(document: DocumentNode, operationName: string | null | undefined): void {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const chosen = operationName == null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+  if (chosen?.operation !== 'subscription') return;
+  throw new RequestRefused(
+    400,
+    'Subscriptions are served over WebSocket only: connect to /graphql with graphql-ws (protocol graphql-transport-ws) and send {"authorization": "Bearer <token>"} as connectionParams',
+  );
+}
 
 /**
  * The operation's variables as the client sent them. `info.variableValues` holds them coerced (an

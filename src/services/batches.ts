@@ -37,6 +37,13 @@ const nameSchema = z.object({ name: trimmed(1, 120) });
 // Stages that processing does not go on from by itself.
 const PROCESSING_OVER: readonly BatchStage[] = ['CANCELLED', 'VETTING', 'INTEGRATING', 'COMPLETED'];
 
+/**
+ * Whether a progress event says the batch's processing ended: the batch itself (no artefact) moved
+ * to a stage processing does not go on from. Decided from the event alone, since the store may be
+ * ahead of the events still being delivered.
+ */
+export const endsProcessing = (event: BatchProgressEvent): boolean => event.artefactId === null && PROCESSING_OVER.includes(event.stage);
+
 // One request's worth of artefacts; more are queued in several requests.
 const MAX_REPROCESS = 500;
 // Files in one batch, added MAX_FILES_PER_UPLOAD at a time.
@@ -100,18 +107,6 @@ export class BatchService {
   progressTopic(viewer: Viewer | null, batchId: string): string {
     requireViewer(viewer);
     return TOPICS.batchProgress(batchId);
-  }
-
-  /**
-   * Whether the batch's processing is over: it is at a stage processing does not go on from
-   * (CANCELLED, VETTING, INTEGRATING, COMPLETED) and none of its artefacts runs or waits to run
-   * again (any signed-in user).
-   */
-  processingOver(viewer: Viewer | null, batchId: string): boolean {
-    requireViewer(viewer);
-    const batch = lookUp(this.store, 'Batch', batchId);
-    if (!PROCESSING_OVER.includes(batch.stage)) return false;
-    return this.store.batches.entries(batchId).every((e) => e.status !== 'PROCESSING' && e.reprocessSteps === null);
   }
 
   /** The batch's progress now, the first event of a progress subscription (any signed-in user). */
