@@ -3,10 +3,12 @@
  * as in production) processed through the composition root by the embedded pool (one thread, then
  * two), by one remote worker and by two remote workers (`npm run worker` processes with one
  * inference thread each, over a redis-server this script starts on loopback). Artefacts per second
- * and the speed-up over the embedded thread; prints a table and appends it with the machine and
- * date to bench/RESULTS.md under "## Scale".
+ * and the speed-up over the embedded thread, and the CPU time every process involved spent per
+ * artefact (this one, the workers, redis-server: a figure that other load on the machine barely
+ * moves); prints a table and appends it with the machine and date to bench/RESULTS.md under
+ * "## Scale".
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Artefact } from '../src/store/repositories/artefacts.js';
-import { startRedis } from '../test/support/redis.js';
+import { startRedis, type RedisServer } from '../test/support/redis.js';
 import { startWorkerProcess } from '../test/support/worker-process.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '30' } } });
@@ -27,7 +29,16 @@ interface Row {
   threads: number;
   seconds: number;
   perSecond: number;
+  /** CPU seconds per artefact, all processes together. */
+  cpuPerArtefact: number;
 }
+
+/** CPU seconds a process has used (user and system, every thread), from /proc (Linux). */
+const cpuOf = (pid: number): number => {
+  // Fields after the command name, which is in parentheses and may hold spaces; utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 
 /** `n` new artefacts over the samples in turn. */
 const artefacts = async (app: App, n: number, prefix: string): Promise<Artefact[]> =>
@@ -53,7 +64,9 @@ const processAll = async (app: App, list: readonly Artefact[], inFlight: number)
  * waiting while the API writes a result. The first round (two per thread) warms the models up and
  * is not timed.
  */
-const measure = async (setup: string, threads: number, redisUrl: string | null): Promise<Row> => {
+const measure = async (setup: string, threads: number, redis: RedisServer | null): Promise<Row> => {
+  const redisUrl = redis?.url ?? null;
+  const pids = [process.pid, ...(redis === null ? [] : [redis.pid])];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'archaive-scale-'));
   const workers = redisUrl === null ? [] : await Promise.all(Array.from({ length: threads }, () => startWorkerProcess(redisUrl)));
   const inFlight = 2 * threads;
@@ -63,10 +76,13 @@ const measure = async (setup: string, threads: number, redisUrl: string | null):
   try {
     await processAll(app, await artefacts(app, inFlight, 'warm'), inFlight);
     const list = await artefacts(app, count, 'timed');
+    const all = [...pids, ...workers.map((w) => w.pid)];
+    const cpu = () => all.reduce((sum, pid) => sum + cpuOf(pid), 0);
+    const cpuBefore = cpu();
     const started = performance.now();
     await processAll(app, list, inFlight);
     const seconds = (performance.now() - started) / 1000;
-    const row = { setup, threads, seconds, perSecond: count / seconds };
+    const row = { setup, threads, seconds, perSecond: count / seconds, cpuPerArtefact: (cpu() - cpuBefore) / count };
     console.log(`${setup}: ${count} artefacts in ${seconds.toFixed(1)} s`);
     return row;
   } finally {
@@ -82,16 +98,16 @@ const rows: Row[] = [];
 try {
   rows.push(await measure('embedded pool, 1 thread', 1, null));
   rows.push(await measure('embedded pool, 2 threads', 2, null));
-  rows.push(await measure('1 remote worker (1 thread)', 1, redis.url));
-  rows.push(await measure('2 remote workers (1 thread each)', 2, redis.url));
+  rows.push(await measure('1 remote worker (1 thread)', 1, redis));
+  rows.push(await measure('2 remote workers (1 thread each)', 2, redis));
 } finally {
   await redis.stop();
 }
 const base = rows[0]?.perSecond ?? NaN;
 const table = [
-  '| Setup | Inference threads | Wall time (s) | Artefacts/s | Speed-up vs 1 embedded thread |',
-  '|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.setup} | ${r.threads} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(2)} | ${(r.perSecond / base).toFixed(2)}× |`),
+  '| Setup | Inference threads | Wall time (s) | Artefacts/s | Speed-up vs 1 embedded thread | CPU s per artefact (all processes) |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.setup} | ${r.threads} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(2)} | ${(r.perSecond / base).toFixed(2)}× | ${r.cpuPerArtefact.toFixed(2)} |`),
 ].join('\n');
 console.log(table);
 const cpu = cpus();

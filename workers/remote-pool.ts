@@ -9,8 +9,14 @@ import { cancelKey, decodeResult, encodeTask, REMOTE_QUEUE, type RemoteJobData, 
 
 interface Pending {
   options: RunOptions;
+  data: RemoteJobData;
+  /** Not found in Redis at the last look. */
+  missing: boolean;
   settle(outcome: RemoteOutcome | Error): void;
 }
+
+/** How often the jobs awaited are looked for in Redis (a Redis restarted empty has lost them). */
+const RECHECK_MS = 5000;
 
 /** How long a cancellation mark outlives the job it names. */
 const CANCEL_TTL_SECONDS = 3600;
@@ -26,6 +32,7 @@ export class RemoteArtefactPool implements ArtefactPool {
   private readonly events: QueueEvents;
   private readonly pending = new Map<string, Pending>();
   private readonly ready: Promise<unknown>;
+  private readonly recheck: NodeJS.Timeout;
 
   constructor(url: string, log: Log) {
     const connection = { url, maxRetriesPerRequest: null };
@@ -40,16 +47,18 @@ export class RemoteArtefactPool implements ArtefactPool {
     this.events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, new AppError('WORKER_CRASHED', `A remote worker was lost: ${failedReason}`)));
     // Jobs a previous run of the API left waiting belong to artefacts its recovery queued again.
     this.ready = Promise.all([this.events.waitUntilReady(), this.queue.waitUntilReady().then(() => this.queue.drain())]);
+    this.recheck = setInterval(() => void this.requeueLost().catch(() => undefined), RECHECK_MS);
   }
 
   async run(task: ArtefactTask, options: RunOptions = {}): Promise<ArtefactResult> {
     await this.ready;
     const jobId = randomUUID();
-    const outcome = new Promise<RemoteOutcome | Error>((resolve) => this.pending.set(jobId, { options, settle: resolve }));
+    const data: RemoteJobData = { task: encodeTask(task), traceId: options.traceId ?? randomUUID(), tracing: options.tracing ?? true };
+    const outcome = new Promise<RemoteOutcome | Error>((resolve) => this.pending.set(jobId, { options, data, missing: false, settle: resolve }));
     // If Redis cannot be reached to mark it, the job runs to its end unheard.
     const onAbort = (): void => void this.cancel(jobId).catch(() => undefined);
     try {
-      await this.queue.add('artefact', { task: encodeTask(task), traceId: options.traceId ?? randomUUID(), tracing: options.tracing ?? true }, { jobId, removeOnComplete: true, removeOnFail: 1000 });
+      await this.add(jobId, data);
       if (options.signal?.aborted) onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const settled = await outcome;
@@ -63,8 +72,25 @@ export class RemoteArtefactPool implements ArtefactPool {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.recheck);
     await this.events.close();
     await this.queue.close();
+  }
+
+  private async add(jobId: string, data: RemoteJobData): Promise<void> {
+    await this.queue.add('artefact', data, { jobId, removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  /**
+   * A job awaited but missing from Redis twice in a row (so not one that just completed, whose event
+   * is on its way) was lost with Redis's memory: it is queued again under its id.
+   */
+  private async requeueLost(): Promise<void> {
+    for (const [jobId, pending] of this.pending) {
+      const gone = (await this.queue.getJobState(jobId)) === 'unknown';
+      if (gone && pending.missing && this.pending.has(jobId)) await this.add(jobId, pending.data);
+      pending.missing = gone && !pending.missing;
+    }
   }
 
   private progress(jobId: string, message: RemoteProgress): void {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/batches.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { SAMPLES_DIR } from '../support/samples.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
@@ -110,12 +111,25 @@ describe('several API instances over Redis', { timeout: 240_000 }, () => {
     expect(await names()).toContain('Made on the primary');
   });
 
-  it('Redis going away stops neither instance: they answer meanwhile, and share events again once it is back', async () => {
+  it('Redis lost and restarted empty mid-batch: the instances answer meanwhile, the lost job is queued again, events are shared again', async () => {
+    const inFlight = await create(primary, 'across-redis-restart');
+    await start(primary, inFlight);
+    const entry = async () =>
+      (await primary.gql<{ node: { stage: string; artefacts: { nodes: { batchEntry: { status: string; step: string | null } }[] } } }>(
+        'query($b: ID!) { node(id: $b) { ... on Batch { stage artefacts(first: 1) { nodes { batchEntry { status step } } } } } }',
+        { b: inFlight },
+        token,
+      )).body.data?.node;
+    // On the worker: a step it reported.
+    await until(async () => !['queued', null].includes((await entry())?.artefacts.nodes[0]?.batchEntry.step ?? null), 60_000);
     await redis.stop();
     // Long enough for the connections to notice and report the error.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const s of [primary, secondary]) expect((await s.gql('{ categories(first: 1) { totalCount } }', {}, token)).body.errors).toBeUndefined();
     redis = await startRedis(redis.port);
+    await until(async () => (await entry())?.stage === 'VETTING');
+    expect((await entry())?.artefacts.nodes[0]?.batchEntry).toEqual({ status: 'PROCESSED', step: 'done' });
+
     const batchId = await create(primary, 'after-redis-returned');
     // ioredis reconnects with a backoff; the subscription is registered once it has.
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 export interface RedisServer {
   url: string;
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +49,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: child.pid as number,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
