@@ -208,6 +208,25 @@ describe('the Firebase mirror', () => {
     expect(steps.at(-1)).toBe(30);
   }, 60_000);
 
+  it('sends a profile change but nothing for a password change or a sign-in, and removes a deleted user', async () => {
+    const user = await server.userWithRole('VIEWER', 'mirror-viewer');
+    await synced();
+    expect((await collection(database, 'users'))[local(user.id)]).toMatchObject({ username: 'mirror-viewer', role: 'VIEWER' });
+    // Firebase down, so that anything queued would stay in the outbox to be counted.
+    await database.down();
+    const changed = await server.gql('mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { id } }', { c: user.password, n: 'velvet compass meadow 93' }, user.token);
+    expect(changed.body.errors).toBeUndefined();
+    await server.signIn('mirror-viewer', 'velvet compass meadow 93');
+    expect((await status()).outboxLength).toBe(0);
+    await database.up();
+    await server.gql('mutation { updateProfile(input: { firstName: "Mei" }) { id } }', {}, user.token);
+    await synced();
+    expect((await collection(database, 'users'))[local(user.id)]).toMatchObject({ firstName: 'Mei' });
+    await server.gql('mutation($u: ID!) { deleteUser(userId: $u) }', { u: user.id }, token);
+    await synced();
+    expect((await collection(database, 'users'))[local(user.id)]).toBeUndefined();
+  });
+
   it('shows its status to the superuser only', async () => {
     const archivist = await server.userWithRole('ARCHIVIST', 'mirror-archivist');
     const refused = await server.gql(STATUS, {}, archivist.token);
