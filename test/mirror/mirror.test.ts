@@ -94,6 +94,20 @@ describe('the Firebase mirror', () => {
     expect(storage.uploads.get(name)).toBe(2);
   });
 
+  it('backs off while the bucket refuses, reports it, and sends once it accepts', async () => {
+    storage.refusals = 3;
+    const data = readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg'));
+    const { artefactId } = await batchOf(server, token, 'minutes.jpg', data, 'MM');
+    await synced();
+    expect(storage.refusals).toBe(0);
+    // Nothing was given up: the file and the documents went once the bucket accepted.
+    expect(storage.objects.get(`files/${createHash('sha256').update(data).digest('hex')}`)?.data.equals(data)).toBe(true);
+    expect((await collection(database, 'artefacts'))[local(artefactId)]).toMatchObject({ kind: 'MM' });
+    const s = await status();
+    expect(s.lastError?.message).toMatch(/refused/);
+    expect(Date.parse(s.lastSuccessAt as string)).toBeGreaterThan(Date.parse(s.lastError?.at as string));
+  });
+
   it('propagates deletes: a category, and an artefact with its place in a category', async () => {
     const { artefactId } = await batchOf(server, token, 'group.png', readFileSync(path.join(SAMPLES_DIR, 'group-photo.png')), 'HF');
     const keep = await createCategory('Kept');

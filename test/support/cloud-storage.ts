@@ -15,6 +15,8 @@ interface StoredObject {
 export class CloudStorage {
   readonly objects = new Map<string, StoredObject>();
   readonly uploads = new Map<string, number>();
+  /** Requests still to refuse with 403 (which the client does not retry by itself). */
+  refusals = 0;
 
   private constructor(
     private readonly server: Server,
@@ -44,6 +46,10 @@ export class CloudStorage {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    if (this.refusals > 0) {
+      this.refusals -= 1;
+      return json(res, 403, { error: { code: 403, message: 'The bucket refused the request (a test refusal)' } });
+    }
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname.replace(/^\/storage\/v1/, '');
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
