@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import mercurius from 'mercurius';
@@ -85,6 +85,8 @@ async function main(): Promise<void> {
 
     const bareRate = results[0]?.requestsPerSecond ?? 1;
     console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+    // Other work on the machine moves every figure; the load says how much.
+    console.log(`Load average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
     console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_S} s each, separate process\n`);
     console.log('| server | requests/s | p50 ms | p99 ms | × bare | bytes/response | errors |');
     console.log('|---|---|---|---|---|---|---|');
