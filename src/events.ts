@@ -129,10 +129,7 @@ export class Events {
   }
 
   onSessionsRevoked(listener: (revoked: SessionsRevoked) => void): void {
-    this.emitter.on(TOPICS.sessionsRevoked, (message, done) => {
-      listener(message.payload as SessionsRevoked);
-      done();
-    });
+    this.listen(TOPICS.sessionsRevoked, listener);
   }
 
   cacheInvalidated(invalidated: CacheInvalidated): void {
@@ -140,10 +137,7 @@ export class Events {
   }
 
   onCacheInvalidated(listener: (invalidated: CacheInvalidated) => void): void {
-    this.emitter.on(TOPICS.cacheInvalidated, (message, done) => {
-      listener(message.payload as CacheInvalidated);
-      done();
-    });
+    this.listen(TOPICS.cacheInvalidated, listener);
   }
 
   queueCommand(command: QueueCommand): void {
@@ -151,8 +145,13 @@ export class Events {
   }
 
   onQueueCommand(listener: (command: QueueCommand) => void): void {
-    this.emitter.on(TOPICS.queueCommand, (message, done) => {
-      listener(message.payload as QueueCommand);
+    this.listen(TOPICS.queueCommand, listener);
+  }
+
+  /** The topics that are not GraphQL subscriptions carry their payload as it is. */
+  private listen<T>(topic: string, listener: (payload: T) => void): void {
+    this.emitter.on(topic, (message, done) => {
+      listener(message.payload as T);
       done();
     });
   }
