@@ -43,6 +43,10 @@ function keyed(rows: readonly Row[], key: string, toDoc: (r: Row) => MirrorDocum
   return out;
 }
 
+/** A record's document: its creation number and times around its own fields, as every record has them. */
+const stamped = (r: Row, fields: Record<string, MirrorValue | null>): MirrorDocument | null =>
+  compact({ seq: num(r.seq), ...fields, createdAt: text(r.created_at), updatedAt: text(r.updated_at) });
+
 const face = (r: Row): MirrorDocument | null =>
   compact({
     artefactId: text(r.artefact_id),
@@ -107,8 +111,7 @@ export class MirrorDocuments {
   private user(id: string): MirrorDocument | null {
     const r = this.one('SELECT rowid AS seq, * FROM users WHERE id = ?', id);
     if (r === undefined) return null;
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       username: text(r.username),
       email: text(r.email),
       role: text(r.role),
@@ -117,8 +120,6 @@ export class MirrorDocuments {
       title: text(r.title),
       contact: text(r.contact),
       avatarSha256: text(r.avatar_sha256),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
     });
   }
 
@@ -127,8 +128,7 @@ export class MirrorDocuments {
     if (r === undefined) return null;
     const fields = this.all('SELECT * FROM artefact_fields WHERE artefact_id = ? AND is_current = 1', id);
     const faces = this.all('SELECT * FROM faces WHERE artefact_id = ? AND figure_id IS NULL', id);
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       kind: text(r.kind),
       kindSource: text(r.kind_source),
       kindConfidence: num(r.kind_confidence),
@@ -136,8 +136,6 @@ export class MirrorDocuments {
       originalFilename: text(r.original_filename),
       fileSha256: text(r.file_sha256),
       createdBy: text(r.created_by),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
       fields: keyed(fields, 'field', (f) =>
         compact({
           value: text(f.value),
@@ -157,13 +155,10 @@ export class MirrorDocuments {
   private figure(id: string): MirrorDocument | null {
     const r = this.one('SELECT * FROM figures WHERE id = ?', id);
     if (r === undefined) return null;
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       label: text(r.label),
       headshotSha256: text(r.headshot_sha256),
       origin: text(r.origin),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
       faces: keyed(this.all('SELECT * FROM faces WHERE figure_id = ?', id), 'id', face),
     });
   }
@@ -171,12 +166,9 @@ export class MirrorDocuments {
   private category(id: string): MirrorDocument | null {
     const r = this.one('SELECT * FROM categories WHERE id = ?', id);
     if (r === undefined) return null;
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       name: text(r.name),
       description: text(r.description),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
       members: keyed(this.all('SELECT * FROM category_members WHERE category_id = ?', id), 'artefact_id', (m) =>
         compact({ reason: text(m.reason), placedBy: text(m.placed_by), model: text(m.model), userId: text(m.user_id), addedAt: text(m.added_at) }),
       ),
@@ -186,12 +178,9 @@ export class MirrorDocuments {
   private book(id: string): MirrorDocument | null {
     const r = this.one('SELECT * FROM books WHERE id = ?', id);
     if (r === undefined) return null;
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       title: text(r.title),
       subtitle: text(r.subtitle),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
       members: keyed(this.all('SELECT * FROM book_members WHERE book_id = ?', id), 'artefact_id', (m) =>
         compact({ position: num(m.position), addedAt: text(m.added_at) }),
       ),
@@ -201,13 +190,10 @@ export class MirrorDocuments {
   private batch(id: string): MirrorDocument | null {
     const r = this.one('SELECT * FROM batches WHERE id = ?', id);
     if (r === undefined) return null;
-    return compact({
-      seq: num(r.seq),
+    return stamped(r, {
       name: text(r.name),
       stage: text(r.stage),
       createdBy: text(r.created_by),
-      createdAt: text(r.created_at),
-      updatedAt: text(r.updated_at),
       entries: keyed(this.all('SELECT * FROM batch_artefacts WHERE batch_id = ?', id), 'artefact_id', (e) =>
         compact({ position: num(e.position), status: text(e.status), errorCode: text(e.error_code), errorMessage: text(e.error_message) }),
       ),

@@ -1,16 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-};
+import { loadConfig } from '../../src/config.js';
+import { problemsOf } from '../support/config-problems.js';
 
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
