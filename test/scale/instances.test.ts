@@ -111,6 +111,25 @@ describe('several API instances over Redis', { timeout: 240_000 }, () => {
     expect(await names()).toContain('Made on the primary');
   });
 
+  it('signing out on the primary closes the session\'s sockets on the secondary (4401)', async () => {
+    const session = await primary.signIn(SUPERUSER.username, SUPERUSER.password);
+    const closed = new Promise<{ code: number }>((resolve) => {
+      const client = createClient({
+        url: `${secondary.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { token: session },
+        retryAttempts: 0,
+        on: { closed: (event) => resolve(event as { code: number }) },
+      });
+      clients.push(client);
+      client.subscribe({ query: 'subscription { catalogueChanged { entity } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    });
+    await settle();
+    expect((await primary.gql('mutation { signOut }', {}, session)).body.errors).toBeUndefined();
+    const late = new Promise<{ code: null }>((resolve) => setTimeout(() => resolve({ code: null }), 10_000));
+    expect(await Promise.race([closed, late])).toMatchObject({ code: 4401 });
+  });
+
   it('Redis lost and restarted empty mid-batch: the instances answer meanwhile, the lost job is queued again, events are shared again', async () => {
     const inFlight = await create(primary, 'across-redis-restart');
     await start(primary, inFlight);
