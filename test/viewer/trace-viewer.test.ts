@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, until } from '../support/batches.js';
@@ -89,7 +90,9 @@ describe('the trace viewer in Chromium', () => {
     expect((await fetch(`${s.url}/traces/package.json`)).status).toBe(404);
   });
 
-  it('follows a running batch live: new reports appear as the workers write them', async () => {
+  it('follows a running batch live: new reports appear as the workers write them, and nothing is lost or repeated across a dropped connection', async () => {
+    const upgraded: Duplex[] = [];
+    s.app.server.on('upgrade', (_request: unknown, socket: Duplex) => upgraded.push(socket));
     await page.getByRole('button', { name: 'Follow batch Minutes 1957 live' }).click();
     await page.getByText(/Following: up to event 0 stored/).waitFor();
     await s.gql('mutation($b: ID!) { startBatch(batchId: $b) { stage } }', { b: running.batchId }, token);
@@ -105,5 +108,16 @@ describe('the trace viewer in Chromium', () => {
     const numbers = await log.evaluateAll((items) => items.map((li) => (li as HTMLLIElement).value));
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     if (SCREENSHOT) await page.screenshot({ path: path.join(import.meta.dirname, '../../docs/trace-viewer.png'), fullPage: true });
+
+    // The connection drops: the page subscribes again after the last event it showed, and what
+    // was written meanwhile arrives once, numbered on.
+    for (const socket of upgraded) socket.destroy();
+    await page.getByText(/Connection lost after event \d+; reconnecting/).waitFor();
+    await s.gql('mutation($a: [ID!]!) { reprocessArtefacts(artefactIds: $a, steps: [TEXT]) { status } }', { a: [running.artefactId] }, token);
+    await page.getByText(/Following: up to event \d+ stored/).waitFor({ timeout: 30_000 });
+    await until(async () => (await log.filter({ hasText: 'finished artefact.process: ok' }).count()) === 2, 120_000);
+    const resumed = await log.evaluateAll((items) => items.map((li) => (li as HTMLLIElement).value));
+    expect(resumed.length).toBeGreaterThan(numbers.length);
+    expect(resumed).toEqual(resumed.map((_, i) => i + 1));
   }, 240_000);
 });
