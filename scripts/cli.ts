@@ -34,7 +34,7 @@ const summarise = (app: App, file: string, artefactId: string, done: ProcessedAr
     artefactId,
     kind: result.kind,
     kindSource: result.kindSource,
-    confidence: result.classification === null ? null : round(result.classification.confidence, 4),
+    confidence: result.kindConfidence === null ? null : round(result.kindConfidence, 4),
     faces: faces.map((f) => ({
       box: { x: round(f.box.x), y: round(f.box.y), w: round(f.box.w), h: round(f.box.h) },
       score: f.detectorScore === null ? null : round(f.detectorScore, 3),

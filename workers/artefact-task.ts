@@ -9,6 +9,7 @@ import { cropFaceChip } from '../src/pipelines/faces/chip.js';
 import { headshotJpeg } from '../src/pipelines/faces/crop.js';
 import { detectFaces } from '../src/pipelines/faces/detect.js';
 import { decodeRgb } from '../src/pipelines/faces/image.js';
+import { textAsWritten } from '../src/ocr/as-written.js';
 import type { WorkerJob } from '../src/pool/worker-runtime.js';
 
 export interface ArtefactTask {
@@ -38,7 +39,10 @@ export interface PhotoFace {
 
 export interface ArtefactResult {
   kind: ArtefactKind;
-  kindSource: 'given' | 'classifier';
+  /** Who decided the kind: it was given, the classifier chose it, or the face check overruled an unsure page verdict. */
+  kindSource: 'given' | 'classifier' | 'face-check';
+  /** Confidence (0–1) of the decision made: the classifier's probability of the kind chosen, or the best face's detector score when faces decided; null when given. */
+  kindConfidence: number | null;
   /** Null when the kind was given. */
   classification: ArtefactClassification | null;
   /** Event photos: faces, best quality first; empty for pages. */
@@ -86,6 +90,8 @@ export const runArtefactTask = async (task: ArtefactTask, job: WorkerJob, engine
     );
   }
   let kind = task.kind ?? (classification as ArtefactClassification).kind;
+  let decidedBy: { source: ArtefactResult['kindSource']; confidence: number | null } =
+    classification === null ? { source: 'given', confidence: null } : { source: 'classifier', confidence: classification.confidence };
   let photo: Awaited<ReturnType<typeof decodeRgb>> | undefined;
   let detection: Awaited<ReturnType<typeof detectFaces>> | undefined;
   // An unsure "page" verdict is checked against the face detector: pages do not show faces, and a
@@ -95,7 +101,10 @@ export const runArtefactTask = async (task: ArtefactTask, job: WorkerJob, engine
     photo = await timed(job, timings, 'faces.decode', 'Decoding the image', () => decodeRgb(task.image));
     const image = photo;
     detection = await timed(job, timings, 'classify.faces', 'Looking for faces to settle an unsure classification', () => detectFaces(image, engines.detector, tracer));
-    if (detection.faces.length > 0) kind = 'HF';
+    if (detection.faces.length > 0) {
+      kind = 'HF';
+      decidedBy = { source: 'face-check', confidence: Math.max(...detection.faces.map((f) => f.score)) };
+    }
     tracer.report({
       source: 'classify.faces',
       message: detection.faces.length > 0 ? `Unsure page verdict overruled: ${detection.faces.length} faces found` : 'Unsure page verdict kept: no faces found',
@@ -131,14 +140,15 @@ export const runArtefactTask = async (task: ArtefactTask, job: WorkerJob, engine
     source: 'artefact',
     message: kind === 'HF' ? 'Processed an event photo' : 'Processed a meeting-minutes page',
     durationMs: timings.total,
-    data: { kind, kindSource: task.kind === undefined ? 'classifier' : 'given', faces: faces.length, lines: ocr?.lines.length ?? null, characters: ocr === null ? null : [...ocr.text.replace(/\s/g, '')].length },
+    data: { kind, kindSource: decidedBy.source, kindConfidence: decidedBy.confidence, faces: faces.length, lines: ocr?.lines.length ?? null, characters: ocr === null ? null : [...ocr.text.replace(/\s/g, '')].length },
   });
   return {
     kind,
-    kindSource: task.kind === undefined ? 'classifier' : 'given',
+    kindSource: decidedBy.source,
+    kindConfidence: decidedBy.confidence,
     classification,
     faces,
-    bannerText: kind === 'HF' && ocr !== null ? ocr.text : null,
+    bannerText: kind === 'HF' && ocr !== null ? textAsWritten(ocr) : null,
     ocr,
     timings,
     worker: { threadId, modelLoadMs: Math.round(engines.loadMs) },

@@ -78,7 +78,7 @@ export class ProcessArtefact {
   private async task(artefact: Artefact, steps: ReadonlySet<ProcessingStep>): Promise<ArtefactTask> {
     // A kind chosen by a person is kept; the classifier decides only when nobody did, and only
     // when asked to (otherwise the kind already decided stands).
-    const personal = artefact.kind !== null && artefact.kindSource !== 'CLASSIFIER';
+    const personal = artefact.kindSource === 'UPLOADER' || artefact.kindSource === 'EDITOR';
     const keepKind = artefact.kind !== null && (personal || !steps.has('CLASSIFY'));
     return {
       image: await this.store.files.read(artefact.fileSha256),

@@ -38,9 +38,10 @@ export class ResultWriter {
   async write(artefactId: string, result: ArtefactResult, steps: ReadonlySet<ProcessingStep>, tracer: Tracer): Promise<WrittenResult> {
     const artefact = this.store.artefacts.byId(artefactId);
     if (artefact === undefined) throw new AppError('NOT_FOUND', `Artefact ${artefactId} not found`);
-    if (result.classification !== null && artefact.kindSource !== 'UPLOADER' && artefact.kindSource !== 'EDITOR') {
-      // The classifier's probability of the kind chosen (lower when faces settled an unsure verdict).
-      this.store.artefacts.update(artefactId, { kind: result.kind, kindSource: 'CLASSIFIER', kindConfidence: result.classification.scores[result.kind] });
+    if (result.kindSource !== 'given' && artefact.kindSource !== 'UPLOADER' && artefact.kindSource !== 'EDITOR') {
+      // The confidence of the decision made: the classifier's, or the face check's when faces overruled it.
+      const kindSource = result.kindSource === 'face-check' ? 'FACE_CHECK' : 'CLASSIFIER';
+      this.store.artefacts.update(artefactId, { kind: result.kind, kindSource, kindConfidence: result.kindConfidence });
     }
     const faces = result.kind === 'HF' && steps.has('FACES') ? await this.faces.identifyFaces({ artefactId, sourceSha256: artefact.fileSha256, faces: result.faces }, tracer) : [];
     const writes: FieldWrite[] = [];

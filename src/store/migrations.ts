@@ -361,6 +361,13 @@ UPDATE batches SET trace_seq = COALESCE((SELECT MAX(seq) FROM trace_event_number
 DROP TABLE trace_event_numbers;
 `;
 
+// The face check decides an artefact's kind when the classifier is unsure of a page. kind_source's
+// CHECK cannot be widened without rebuilding the table (and its mirror triggers), so the decision
+// is kept beside it: kind_source stays CLASSIFIER, the machine's.
+const kindByFaces = `
+ALTER TABLE artefacts ADD COLUMN kind_by_faces INTEGER NOT NULL DEFAULT 0 CHECK (kind_by_faces IN (0, 1));
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial domain model', sql: initial },
   { version: 2, name: 'reprocessing queued on batch entries', sql: reprocessSteps },
@@ -371,4 +378,5 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'one-time passwords expire and force a change', sql: oneTimePasswords },
   { version: 8, name: 'sequence numbers of batch events kept across restarts', sql: batchEventSeqs },
   { version: 9, name: 'Firebase mirror outbox filled by triggers', sql: mirrorOutboxSql },
+  { version: 10, name: 'the face check as the decider of an artefact kind', sql: kindByFaces },
 ];

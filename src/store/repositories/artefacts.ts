@@ -5,7 +5,11 @@ import type { ArtefactKind } from '../../artefact-kind.js';
 import { Conditions } from '../conditions.js';
 import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
-export type KindSource = 'CLASSIFIER' | 'UPLOADER' | 'EDITOR';
+export type KindSource = 'CLASSIFIER' | 'FACE_CHECK' | 'UPLOADER' | 'EDITOR';
+/** FACE_CHECK is stored as the machine's (CLASSIFIER) with kind_by_faces set (migration 10). */
+type StoredKindSource = Exclude<KindSource, 'FACE_CHECK'>;
+const storedKindSource = (source: KindSource | null): { kind_source: StoredKindSource | null; kind_by_faces: 0 | 1 } =>
+  source === 'FACE_CHECK' ? { kind_source: 'CLASSIFIER', kind_by_faces: 1 } : { kind_source: source, kind_by_faces: 0 };
 export type Origin = 'MACHINE' | 'HUMAN';
 
 /** Metadata fields an artefact can carry; which of them are full-text searchable. */
@@ -61,7 +65,8 @@ interface ArtefactRow {
   id: string;
   seq: number;
   kind: ArtefactKind | null;
-  kind_source: KindSource | null;
+  kind_source: StoredKindSource | null;
+  kind_by_faces: number;
   kind_confidence: number | null;
   name: string;
   original_filename: string | null;
@@ -93,7 +98,7 @@ const toArtefact = (r: ArtefactRow): Artefact => ({
   id: r.id,
   seq: r.seq,
   kind: r.kind,
-  kindSource: r.kind_source,
+  kindSource: r.kind_source === 'CLASSIFIER' && r.kind_by_faces === 1 ? 'FACE_CHECK' : r.kind_source,
   kindConfidence: r.kind_confidence,
   name: r.name,
   originalFilename: r.original_filename,
@@ -169,14 +174,15 @@ export class ArtefactRepository {
     this.db.transaction(() => {
       this.db
         .query(
-          `INSERT INTO artefacts (id, seq, kind, kind_source, kind_confidence, name, original_filename, file_sha256, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO artefacts (id, seq, kind, kind_source, kind_by_faces, kind_confidence, name, original_filename, file_sha256, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
           nextSeq(this.db, 'artefacts'),
           input.kind ?? null,
-          input.kindSource ?? null,
+          storedKindSource(input.kindSource ?? null).kind_source,
+          storedKindSource(input.kindSource ?? null).kind_by_faces,
           input.kindConfidence ?? null,
           input.name,
           input.originalFilename,
@@ -243,12 +249,17 @@ export class ArtefactRepository {
   update(id: string, changes: { name?: string; kind?: ArtefactKind | null; kindSource?: KindSource | null; kindConfidence?: number | null }): void {
     const sets: string[] = [];
     const params: unknown[] = [];
-    const columns = { name: 'name', kind: 'kind', kindSource: 'kind_source', kindConfidence: 'kind_confidence' } as const;
+    const columns = { name: 'name', kind: 'kind', kindConfidence: 'kind_confidence' } as const;
     for (const key of Object.keys(columns) as (keyof typeof columns)[]) {
       if (changes[key] !== undefined) {
         sets.push(`${columns[key]} = ?`);
         params.push(changes[key]);
       }
+    }
+    if (changes.kindSource !== undefined) {
+      const stored = storedKindSource(changes.kindSource);
+      sets.push('kind_source = ?', 'kind_by_faces = ?');
+      params.push(stored.kind_source, stored.kind_by_faces);
     }
     if (sets.length === 0) return;
     this.db.transaction(() => {
