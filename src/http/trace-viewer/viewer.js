@@ -82,7 +82,7 @@
       var chosen = select.value;
       select.replaceChildren.apply(select, [el('option', { value: '', text: 'All batches' })].concat(batches.map(function (b) { return el('option', { value: b.id, text: b.name }); })));
       select.value = chosen;
-    });
+    }).catch(function (err) { $('traces-error').textContent = err.message; });
   }
 
   function loadTraces() {
