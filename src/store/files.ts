@@ -100,12 +100,18 @@ export class FileStore {
     await mkdir(this.incomingDir, { recursive: true, mode: 0o700 });
     const temp = path.join(this.incomingDir, `${randomUUID()}.tmp`);
     const out = createWriteStream(temp, { mode: 0o600 });
-    const closed = once(out, 'close');
+    const closed = new Promise<void>((resolve, reject) => {
+      out.once('close', resolve);
+      out.once('error', reject);
+    });
+    // Awaited once the upload is read; a disk error before then must not count as unhandled.
+    closed.catch(() => undefined);
     const hash = createHash('sha256');
     try {
       let bytes: number;
       try {
         bytes = await consumeUpload(source, this.limits.maxBytes, async (piece) => {
+          if (out.errored) throw out.errored;
           hash.update(piece);
           if (!out.write(piece)) await once(out, 'drain');
         });
