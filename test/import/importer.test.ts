@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,27 @@ describe('npm run cli -- import', () => {
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toEqual({ batchId, total: 6, processed: 6, failed: 0, duplicates: 0, failures: [], interrupted: false });
     expect((await batchOf(batchId)).counts).toMatchObject({ total: 6, processed: 6 });
+  }, 120_000);
+
+  it('stops on Ctrl-C during the upload after the request in flight, leaving only whole files in the batch', async () => {
+    const dir = newDir();
+    await writeTinyImages(dir, 60, 200);
+    const remembered = path.join(dir, '.archaive-import.json');
+    let batchId = '';
+    const run = await importer([dir, '--server', s.url, '--json'], { ARCHAIVE_TOKEN: token }, async (child) => {
+      // The first request (two files) has landed once the batch is remembered.
+      await until(async () => existsSync(remembered), 60_000);
+      batchId = (JSON.parse(readFileSync(remembered, 'utf8')) as Record<string, string>)[s.url] as string;
+      child.kill('SIGINT');
+    });
+    expect(run.code).toBe(130);
+    expect(JSON.parse(run.stdout)).toMatchObject({ batchId, total: 60, processed: 0, interrupted: true });
+    const batch = await batchOf(batchId);
+    expect(batch.stage).toBe('UPLOAD_PENDING');
+    // Whole requests only, and not all of them.
+    expect(batch.counts.total % 2).toBe(0);
+    expect(batch.counts.total).toBeLessThan(60);
+    expect(readdirSync(path.join(s.dataDir, 'files', 'incoming'))).toEqual([]);
   }, 120_000);
 
   it('reports images already in the catalogue, and exits 2 without credentials or a server', async () => {
