@@ -43,7 +43,7 @@ describe('IIIF Image and Presentation 3.0', () => {
   const image = (gid: string, rest: string) => `${PUBLIC_URL}/iiif/3/image/${gid}/${rest}`;
 
   beforeAll(async () => {
-    s = await startServer({ PUBLIC_URL });
+    s = await startServer({ PUBLIC_URL, CORS_ORIGINS: 'https://app.example.org' });
     token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
     c = await seedExportCatalogue(s.core.store);
   }, 60_000);
@@ -168,6 +168,19 @@ describe('IIIF Image and Presentation 3.0', () => {
       const revalidated = await get(url, { 'if-none-match': etag as string });
       expect(revalidated.status).toBe(304);
       expect(existsSync(path.join(dir, '0,0,200,200_100,100_0_default.webp'))).toBe(true);
+    });
+
+    it('lets any page read IIIF (without credentials) and keeps the credentialed answer of a listed origin', async () => {
+      const url = image(c.global.minutes, 'info.json');
+      const elsewhere = await get(url, { origin: 'https://viewer.example.net' });
+      expect(elsewhere.headers.get('access-control-allow-origin')).toBe('*');
+      expect(elsewhere.headers.get('access-control-allow-credentials')).toBeNull();
+      const listed = await get(url, { origin: 'https://app.example.org' });
+      expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
+      expect(listed.headers.get('access-control-allow-credentials')).toBe('true');
+      // Not IIIF: the server's own CORS only.
+      const csv = await fetch(`${s.url}/export/catalogue.csv`, { headers: { authorization: `Bearer ${token}`, origin: 'https://viewer.example.net' } });
+      expect(csv.headers.get('access-control-allow-origin')).toBeNull();
     });
 
     it("deletes an image's derivatives with the image once nothing refers to it", async () => {
