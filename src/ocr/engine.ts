@@ -6,14 +6,17 @@ import { defaultDecoderWeights, type DecoderWeights } from './column-decoder.js'
 import { defaultCtcContextWeights, type CtcContext, type CtcContextWeights } from './ctc-context.js';
 import { framePoint, lineFrame, sampleLine, type LineFrame } from './crop.js';
 import { defaultDetectOptions, detectText, type DetectOptions } from './detect.js';
-import { defaultFusionWeights, PP_OCR_ID, type ColumnReader, type FusionWeights } from './fusion.js';
-import { mapQuad, minAreaRect, rectBounds, rectCorners, type OrientedRect } from './geometry.js';
+import { defaultFusionWeights, type ColumnReader, type FusionWeights } from './fusion.js';
+import { mapQuad, minAreaRect, rectBounds, rectCorners, type Bounds, type OrientedRect } from './geometry.js';
 import { cropRgb, decodePage, rotate180, type DecodedPage, type RgbImage } from './image.js';
+import { defaultInkOptions, inkCount, inkLines, inkMap, restoreInk, unreadInk, type InkOptions } from './ink.js';
+import { looksLikePaper } from './paper.js';
 import { defaultLayoutOptions, planLayout, type Layout, type LayoutLine, type LayoutOptions } from './layout.js';
 import { sharedOcrModels, type OcrModelPaths, type OcrModels } from './models.js';
 import { ppOcrRecogniser } from './pp-ocr-recogniser.js';
 import type { Recogniser, RecognisedChar } from './recogniser.js';
-import type { EmptyReason, OcrChar, OcrLine, OcrPage, Point, Quad } from './types.js';
+import { defaultSealOptions, findSeals, withoutSeals, type FoundSeal, type SealOptions } from './seals.js';
+import type { EmptyReason, OcrChar, OcrLine, OcrNote, OcrPage, OcrSeal, Point, Quad } from './types.js';
 
 export interface OcrOptions {
   /** Pages are downscaled to this long side before anything else. */
@@ -47,6 +50,10 @@ export interface OcrOptions {
    * character by its recognisers' scores alone. Without the model installed, the same (and a warning).
    */
   context: ContextWeights | null;
+  /** How red seals are found and painted out before detection; null leaves them in the image. */
+  seals: SealOptions | null;
+  /** How columns of ink the detector missed are found and read; null reads detected lines only. */
+  ink: InkOptions | null;
 }
 
 /** The language model's weights in both places it is used: CTC decoding and the choice among candidates. */
@@ -68,7 +75,12 @@ export const defaultOcrOptions: OcrOptions = {
   columnReader: 'fusion',
   fusion: defaultFusionWeights,
   context: { ctc: defaultCtcContextWeights, slots: defaultDecoderWeights },
+  seals: defaultSealOptions,
+  ink: defaultInkOptions,
 };
+
+/** How a note is marked in the page's text, on a line of its own after the main text. */
+export const NOTE_MARK = '〔註〕';
 
 /** Smallest page side worth detecting on; below it the result is 'image-too-small'. */
 const MIN_SIDE = 8;
@@ -105,6 +117,15 @@ const pageQuad = (points: readonly Point[]): Quad => {
   return [at(0), at(1), at(2), at(3)];
 };
 
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+const boundsQuad = (b: Bounds): Quad => [
+  { x: b.x0, y: b.y0 },
+  { x: b.x1, y: b.y0 },
+  { x: b.x1, y: b.y1 },
+  { x: b.x0, y: b.y1 },
+];
+
 const flipRect = (r: OrientedRect, image: RgbImage): OrientedRect => ({ ...r, cx: image.width - r.cx, cy: image.height - r.cy });
 
 interface ReadPiece {
@@ -120,6 +141,9 @@ const emptyPage = (page: { width: number; height: number }, reason: EmptyReason)
   orientation: 'horizontal',
   rotation: 0,
   lines: [],
+  notes: [],
+  seals: [],
+  unreadInk: null,
   text: '',
   simplified: '',
   reason,
@@ -132,7 +156,7 @@ export interface OcrEngine {
 }
 
 export const createOcrEngine = (models: OcrModels, options: OcrOptions = defaultOcrOptions): OcrEngine => {
-  const recogniser = ppOcrRecogniser(models.recognition, models.classes);
+  const recogniser = ppOcrRecogniser(models.recognition, models.classes, models.ppOcr);
 
   const cut = (image: RgbImage, rect: OrientedRect, axis: LayoutLine['axis']): { frame: LineFrame; line: RgbImage } => {
     const frame = lineFrame(rect, axis, options.cropPad, recogniser.lineHeight);
@@ -206,8 +230,8 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
       frame,
       span: { start: c.start * frame.width, end: c.end * frame.width },
       candidates: [
-        { char: traditional[i] ?? c.raw, raw: c.raw, score: c.confidence, models: [PP_OCR_ID] },
-        ...c.candidates.filter((k) => k.raw !== c.raw).map((k) => ({ char: traditionalChar(k.raw), raw: k.raw, score: k.score, models: [PP_OCR_ID] })),
+        { char: traditional[i] ?? c.raw, raw: c.raw, score: c.confidence, models: [recogniser.id] },
+        ...c.candidates.filter((k) => k.raw !== c.raw).map((k) => ({ char: traditionalChar(k.raw), raw: k.raw, score: k.score, models: [recogniser.id] })),
       ],
       byContext: c.byContext ?? false,
     }));
@@ -236,11 +260,12 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
     return options.context !== null && lm !== null ? chooseInContext(slots, lm, options.context.slots) : chooseByScore(slots, options.fusion);
   };
 
-  const assemble = async (image: RgbImage, line: LayoutLine, pieces: ReadPiece[], toPagePoint: (p: Point) => Point): Promise<OcrLine | undefined> => {
+  /** A line as read; `fromInk` lines were found in the ink, not by the detector, so are not judged as its false alarms. */
+  const assemble = async (image: RgbImage, line: LayoutLine, pieces: ReadPiece[], toPagePoint: (p: Point) => Point, fromInk: boolean): Promise<OcrLine | undefined> => {
     const greedy = ppOcrReadings(line, pieces, 'greedy');
     if (greedy.length === 0) return undefined;
     // Detector false alarms are judged on PP-OCR's greedy reading, whoever reads the characters.
-    if (greedy.reduce((s, r) => s + r.candidates[0]!.score, 0) / greedy.length < options.minLineConfidence) return undefined;
+    if (!fromInk && greedy.reduce((s, r) => s + r.candidates[0]!.score, 0) / greedy.length < options.minLineConfidence) return undefined;
     let readings = ppOcrReadings(line, pieces, 'chars');
     if (line.axis === 'column') readings = await readColumn(image, pieces, readings);
     if (readings.length === 0) return undefined;
@@ -288,7 +313,10 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
       tracer.report({ source: 'ocr.page', message: 'blank page (no contrast)', data: { luminanceRange: range } });
       return emptyPage(page, 'blank-page');
     }
-    const rects = await detect(page, tracer);
+    const found = options.seals === null ? [] : findSeals(page.image, options.seals);
+    if (found.length > 0) tracer.report({ source: 'ocr.seals', message: `found ${found.length} seals`, data: { seals: found.length } });
+    const clean: DecodedPage = { ...page, image: withoutSeals(page.image, found) };
+    const rects = await detect(clean, tracer);
     if (rects.length === 0) return emptyPage(page, 'no-text-found');
 
     let layout: Layout = await tracer.step(
@@ -304,7 +332,7 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
         : await tracer.step(
             'ocr.orientation',
             'checked for an upside-down page',
-            () => upsideDownProbability(angle, layout.lines.flatMap((l) => l.pieces.map((r) => cut(page.image, r, l.axis).line))),
+            () => upsideDownProbability(angle, layout.lines.flatMap((l) => l.pieces.map((r) => cut(clean.image, r, l.axis).line))),
             (p) => ({ upsideDown: p }),
           );
     if (angle === null) tracer.report({ source: 'ocr.orientation', level: 'warn', message: 'angle model not installed: page read as it stands' });
@@ -315,38 +343,91 @@ export const createOcrEngine = (models: OcrModels, options: OcrOptions = default
       tracer.report({ source: 'ocr.recognise', level: 'warn', message: 'character classifier not installed: columns read by PP-OCR alone' });
     }
     const flipped = upsideDown > options.flipThreshold;
-    let image = page.image;
+    let image = clean.image;
+    let seals: FoundSeal[] = found;
     if (flipped) {
-      image = rotate180(page.image);
-      layout = planLayout(rects.map((r) => flipRect(r, page.image)), options.layout);
+      image = rotate180(clean.image);
+      layout = planLayout(rects.map((r) => flipRect(r, clean.image)), options.layout);
+      seals = found.map((s) => ({ ...s, x0: image.width - s.x1, x1: image.width - s.x0, y0: image.height - s.y1, y1: image.height - s.y0 }));
     }
     const toPagePoint = toPage(page, flipped);
-    const lines = await tracer.step(
-      'ocr.recognise',
-      'read lines',
-      async () => {
-        const out: OcrLine[] = [];
-        for (const line of layout.lines) {
-          const read = await assemble(image, line, await readLine(image, line), toPagePoint);
-          if (read !== undefined) out.push(read);
+    // Lines already read, by their pieces: a second layout with columns found in the ink reads only what is new.
+    const readings = new Map<string, OcrLine | undefined>();
+    const fromInk = new Set<OrientedRect>();
+    const readOne = async (from: RgbImage, line: LayoutLine, found: boolean): Promise<OcrLine | undefined> =>
+      assemble(from, line, await readLine(from, line), toPagePoint, found);
+    /** Lines found in the ink are read as they stand and `restored`, and the more confident reading is kept. */
+    const readLayout = async (plan: Layout, restored?: RgbImage): Promise<{ line: LayoutLine; read: OcrLine }[]> => {
+      const out: { line: LayoutLine; read: OcrLine }[] = [];
+      for (const line of plan.lines) {
+        const key = JSON.stringify(line.pieces);
+        if (!readings.has(key)) {
+          const found = line.pieces.some((r) => fromInk.has(r));
+          let reading = await readOne(image, line, found);
+          const other = found && restored !== undefined ? await readOne(restored, line, found) : undefined;
+          if (other !== undefined && (reading === undefined || other.confidence > reading.confidence)) reading = other;
+          readings.set(key, reading);
         }
-        return out;
-      },
-      (ls) => ({
-        lines: ls.length,
-        chars: ls.reduce((s, l) => s + l.chars.length, 0),
-        byContext: ls.reduce((s, l) => s + l.chars.filter((c) => c.byContext).length, 0),
-        dropped: layout.lines.length - ls.length,
-      }),
-    );
-    if (lines.length === 0) return emptyPage(page, 'no-text-found');
-    const text = lines.map((l) => l.text).join('\n');
+        const read = readings.get(key);
+        if (read !== undefined) out.push({ line, read });
+      }
+      return out;
+    };
+    const summary = (ls: { read: OcrLine }[]) => ({
+      lines: ls.length,
+      chars: ls.reduce((s, l) => s + l.read.chars.length, 0),
+      byContext: ls.reduce((s, l) => s + l.read.chars.filter((c) => c.byContext).length, 0),
+      dropped: layout.lines.length - ls.length,
+    });
+    let read = await tracer.step('ocr.recognise', 'read lines', () => readLayout(layout), summary);
+    let unread: number | null = null;
+    if (options.ink !== null) {
+      const ink = options.ink;
+      const checked = await tracer.step(
+        'ocr.ink',
+        'looked for ink no line covers',
+        async () => {
+          const map = inkMap(image, ink);
+          const unreadShare = (lines: readonly { line: LayoutLine }[]): { mask: Uint8Array; share: number } => {
+            const mask = unreadInk(map, lines.flatMap((l) => l.line.pieces), seals);
+            return { mask, share: map.total === 0 ? 0 : inkCount(mask) / map.total };
+          };
+          const before = unreadShare(read);
+          const axis = layout.orientation === 'vertical' ? 'column' : 'row';
+          const thicknesses = read.filter((l) => l.line.axis === axis).flatMap((l) => l.line.pieces.map((r) => (axis === 'column' ? r.w : r.h)));
+          const thickness = [...thicknesses].sort((a, b) => a - b)[thicknesses.length >> 1];
+          const recovered = thickness !== undefined && looksLikePaper(image) ? inkLines(before.mask, map.width, map.height, thickness, axis, ink) : [];
+          let lines = read;
+          if (recovered.length > 0) {
+            for (const r of recovered) fromInk.add(r);
+            layout = planLayout([...read.flatMap((l) => l.line.pieces), ...recovered], options.layout);
+            // Strokes are thickened by about a thirtieth of the line's thickness (2 px on a 60 px column).
+            lines = await readLayout(layout, restoreInk(image, map, recovered, Math.max(1, Math.round((thickness ?? 0) / 30))));
+          }
+          const after = recovered.length > 0 ? unreadShare(lines).share : before.share;
+          return { lines, inkPixels: map.total, unreadBefore: before.share, recovered: recovered.length, unread: after };
+        },
+        (r) => ({ inkPixels: r.inkPixels, unreadBefore: round3(r.unreadBefore), linesFound: r.recovered, unread: round3(r.unread) }),
+      );
+      read = checked.lines;
+      unread = round3(checked.unread);
+    }
+    const lines = read.filter((l) => l.read.kind !== 'note').map((l) => l.read);
+    const notes: OcrNote[] = [];
+    for (const [i, l] of read.entries()) {
+      if (l.read.kind === 'note') notes.push({ ...l.read, kind: 'note', after: read.slice(0, i).filter((x) => x.read.kind !== 'note').length });
+    }
+    if (lines.length === 0 && notes.length === 0) return emptyPage(page, 'no-text-found');
+    const text = [...lines.map((l) => l.text), ...notes.map((n) => `${NOTE_MARK}${n.text}`)].join('\n');
     return {
       width: page.width,
       height: page.height,
       orientation: layout.orientation,
       rotation: flipped ? 180 : 0,
       lines,
+      notes,
+      seals: found.map((s): OcrSeal => ({ box: pageQuad(mapQuad(boundsQuad(s), toPage(page, false))), inkShare: round3(s.fill) })),
+      unreadInk: unread,
       text,
       simplified: simplifiedText(text),
       reason: null,

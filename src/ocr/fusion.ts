@@ -17,7 +17,6 @@ export interface FusionWeights {
 export const defaultFusionWeights: FusionWeights = { ppOcr: 0.5, insertMin: 0.5 };
 
 export const CCR_ID: RecogniserId = 'ccr-big5-kai';
-export const PP_OCR_ID: RecogniserId = 'pp-ocrv4';
 
 /**
  * Merges the two recognisers' candidates for one character cell into one list, best first (5 at most),
@@ -43,13 +42,15 @@ export const fuseCandidates = (ppOcr: readonly Candidate[], ours: readonly Candi
   const ppFloor = ppOcr.length > 0 ? floor(ppOcr) : 1;
   const ccrFloor = ours.length > 0 ? floor(ours) : 1;
   const w = weights.ppOcr;
+  // PP-OCR's candidates name its version; our classifier's name ours.
+  const ppId = ppOcr[0]?.models[0] ?? 'pp-ocrv5';
   const scored = [...merged.values()].map((m) => {
     const logScore = w * Math.log(m.pp > 0 ? m.pp : ppFloor) + (1 - w) * Math.log(m.ccr > 0 ? m.ccr : ccrFloor);
     const models: RecogniserId[] = [];
-    if (m.pp > 0) models.push(PP_OCR_ID);
+    if (m.pp > 0) models.push(ppId);
     if (m.ccr > 0) models.push(CCR_ID);
     if (m.pp > 0 && m.ccr > 0 && (1 - w) * m.ccr > w * m.pp) models.reverse();
-    if (m.pp === 0 && m.ccr === 0) models.push(PP_OCR_ID);
+    if (m.pp === 0 && m.ccr === 0) models.push(ppId);
     return { char: m.char, raw: m.raw, logScore, models };
   });
   const max = Math.max(...scored.map((c) => c.logScore));

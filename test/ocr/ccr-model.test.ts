@@ -90,7 +90,7 @@ describe('our character classifier (models/ccr)', () => {
     const without = await createOcrEngine({ ...models, characters: null }, { ...defaultOcrOptions, columnReader: 'fusion' }).readPage(bytes, traced.tracer);
     const ppOcr = await createOcrEngine(models, { ...defaultOcrOptions, columnReader: 'ppocr' }).readPage(bytes, collectingTracer().tracer);
     expect(without.text).toBe(ppOcr.text);
-    expect(without.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv4')).toBe(true);
+    expect(without.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv5')).toBe(true);
     expect(traced.reports.some((r) => r.level === 'warn' && r.message.includes('character classifier not installed'))).toBe(true);
   });
 

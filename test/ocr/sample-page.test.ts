@@ -50,12 +50,13 @@ describe('the minutes page (vertical handwriting)', () => {
     for (let i = 1; i < centres.length; i++) expect(centres[i]!).toBeLessThan(centres[i - 1]!);
   });
 
-  it('keeps the bracketed date note apart, between columns 6 and 7', () => {
-    const notes = page.lines.map((l, i) => ({ l, i })).filter(({ l }) => l.kind === 'note');
-    expect(notes).toHaveLength(1);
-    const at = notes[0]!.i;
-    const before = page.lines.slice(0, at).filter((l) => l.kind === 'column');
-    expect(before).toHaveLength(6);
+  it('keeps the bracketed date note apart, after column 6, and marks it after the main text', () => {
+    expect(page.lines.every((l) => l.kind !== 'note')).toBe(true);
+    expect(page.notes).toHaveLength(1);
+    expect(page.notes[0]!.after).toBe(6);
+    const text = page.text.split('\n');
+    expect(text.slice(0, 14)).toEqual(page.lines.map((l) => l.text));
+    expect(text[14]).toBe(`〔註〕${page.notes[0]!.text}`);
   });
 
   it(`reads it at a character error rate below ${CER_BOUND}`, () => {
@@ -68,7 +69,7 @@ describe('the minutes page (vertical handwriting)', () => {
       const xs = line.box.map((p) => p.x);
       const ys = line.box.map((p) => p.y);
       for (const c of line.chars) {
-        expect(['pp-ocrv4', 'ccr-big5-kai']).toContain(c.model);
+        expect(['pp-ocrv5', 'ccr-big5-kai']).toContain(c.model);
         expect(c.candidates.length).toBeGreaterThan(0);
         expect(c.candidates.length).toBeLessThanOrEqual(5);
         expect(c.candidates[0]!.raw).toBe(c.raw);
@@ -114,13 +115,13 @@ describe('the minutes page (vertical handwriting)', () => {
     const ppOcr = await readPage(bytes, collectingTracer().tracer, { ...defaultOcrOptions, columnReader: 'ppocr' });
     const ppOcrAlone = await readPage(bytes, collectingTracer().tracer, { ...defaultOcrOptions, columnReader: 'ppocr', context: null });
     expect(cer(ppOcr, reference.join(''))).toBeLessThan(cer(ppOcrAlone, reference.join('')));
-    expect(ppOcrAlone.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv4')).toBe(true);
-  });
+    expect(ppOcrAlone.lines.flatMap((l) => l.chars).every((c) => c.model === 'pp-ocrv5')).toBe(true);
+  }, 90_000);
 
   it('writes Traditional text and gives the Simplified form of the whole', () => {
     expect(page.text.split('\n')[0]).toMatch(/^新嘉坡中華商務總會/);
     expect(page.simplified.split('\n')[0]).toMatch(/^新嘉坡中华商务总会/);
-    expect(page.simplified.split('\n')).toHaveLength(page.lines.length);
+    expect(page.simplified.split('\n')).toHaveLength(page.lines.length + page.notes.length);
   });
 
   it('reports each step to the tracer with its numbers', () => {
