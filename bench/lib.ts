@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
@@ -48,3 +48,15 @@ export function peakRssMiB(pid: number): number | null {
 export const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
 export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+/** Puts `entry` at the end of the `## section` of bench/RESULTS.md, before any section after it; a missing section is added first, with `intro`. */
+export function addResults(section: string, intro: string, entry: string): void {
+  const file = path.resolve('bench/RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const heading = new RegExp(`^## ${section}$`, 'm');
+  if (!heading.test(text)) text = `${text.trimEnd()}\n\n## ${section}\n\n${intro}\n`;
+  const start = text.search(heading);
+  const next = text.slice(start + 1).search(/^## /m);
+  const at = next === -1 ? text.length : start + 1 + next;
+  writeFileSync(file, `${`${text.slice(0, at).trimEnd()}\n\n${entry}\n${text.slice(at)}`.trimEnd()}\n`);
+}

@@ -5,13 +5,14 @@
  * appends it with the machine and date to bench/RESULTS.md under "## Pipelines".
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app.js';
 import type { ArtefactKind } from '../src/artefact-kind.js';
 import { loadConfig } from '../src/config.js';
+import { addResults } from './lib.js';
 import { artefactModelPaths } from '../src/pipelines/artefact/engines.js';
 import type { ArtefactResult, ArtefactTask } from '../workers/artefact-task.js';
 
@@ -154,15 +155,9 @@ const entry = [
 ].join('\n');
 console.log(entry);
 
-const resultsFile = path.resolve('bench/RESULTS.md');
-let text = existsSync(resultsFile) ? await readFile(resultsFile, 'utf8') : '# Benchmark results\n';
-if (!/^## Pipelines$/m.test(text)) {
-  text = `${text.trimEnd()}\n\n## Pipelines\n\n\`npm run bench:pipelines\`: each sample through one worker (one task at a time) and through a pool of two (all tasks submitted at once); times are per artefact, measured on the main thread around the pool call.\n`;
-}
-// The new entry goes at the end of the Pipelines section, before any section after it.
-const start = text.search(/^## Pipelines$/m);
-const next = text.slice(start + 1).search(/^## /m);
-const at = next === -1 ? text.length : start + 1 + next;
-text = `${text.slice(0, at).trimEnd()}\n\n${entry}\n${text.slice(at)}`;
-await writeFile(resultsFile, `${text.trimEnd()}\n`);
-console.log(`appended to ${resultsFile}`);
+addResults(
+  'Pipelines',
+  '`npm run bench:pipelines`: each sample through one worker (one task at a time) and through a pool of two (all tasks submitted at once); times are per artefact, measured on the main thread around the pool call.',
+  entry,
+);
+console.log('appended to bench/RESULTS.md');

@@ -9,8 +9,8 @@
  * "## Scale".
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../src/app.js';
@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config.js';
 import type { Artefact } from '../src/store/repositories/artefacts.js';
 import { startRedis, type RedisServer } from '../test/support/redis.js';
 import { startWorkerProcess } from '../test/support/worker-process.js';
+import { addResults, machine } from './lib.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '30' } } });
 const count = Math.max(1, Number(values.count));
@@ -110,10 +111,9 @@ const table = [
   ...rows.map((r) => `| ${r.setup} | ${r.threads} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(2)} | ${(r.perSecond / base).toFixed(2)}× | ${r.cpuPerArtefact.toFixed(2)} |`),
 ].join('\n');
 console.log(table);
-const cpu = cpus();
-const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-await appendFile(
-  path.resolve(process.cwd(), 'bench/RESULTS.md'),
-  `\n### Scale, ${stamp} UTC\n\n${count} artefacts (the three samples in turn, classified); ${machine}; load average ${load.toFixed(1)} at the start. The API, redis-server and the workers share this machine's cores.\n\n${table}\n`,
+addResults(
+  'Scale',
+  '`npm run bench:scale`: the same artefacts through the embedded pool and through remote workers over a redis-server on loopback.',
+  `### ${stamp} UTC\n\n${count} artefacts (the three samples in turn, classified); ${machine()}; load average ${load.toFixed(1)} at the start. The API, redis-server and the workers share this machine's cores.\n\n${table}`,
 );
