@@ -78,19 +78,18 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
     };
 
     type Id = { Params: { id: string } };
-    const viewerOf = (request: FastifyRequest) => request.viewer;
 
     scope.get<Id>('/iiif/3/image/:id', async (request, reply) => reply.redirect(`${urls.imageService(idIn(request.params.id, 'Artefact'))}/info.json`, 303));
 
     scope.get<Id>('/iiif/3/image/:id/info.json', async (request, reply) => {
-      const { artefact } = exports.image(viewerOf(request), idIn(request.params.id, 'Artefact'));
+      const { artefact } = exports.image(request.viewer, idIn(request.params.id, 'Artefact'));
       headers(reply, 'IIIF', null);
       reply.header('link', `<${IMAGE_CONTEXT}>;rel="profile"`);
       return jsonLd(request, reply, IMAGE_CONTEXT, imageInfo(urls.imageService(artefact.id), { width: artefact.width ?? 0, height: artefact.height ?? 0 }));
     });
 
     scope.get<{ Params: ImageParams & { id: string } }>('/iiif/3/image/:id/:region/:size/:rotation/:file', async (request, reply) => {
-      const { artefact, path: source } = exports.image(viewerOf(request), idIn(request.params.id, 'Artefact'));
+      const { artefact, path: source } = exports.image(request.viewer, idIn(request.params.id, 'Artefact'));
       const image = parseImageRequest(request.params, { width: artefact.width ?? 0, height: artefact.height ?? 0 });
       const etag = `"${createHash('sha256').update(`${artefact.fileSha256}/${image.canonical}`).digest('base64url').slice(0, 27)}"`;
       headers(reply, 'IIIF', IMAGE_MAX_AGE);
@@ -101,19 +100,19 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
     });
 
     scope.get<Id>('/iiif/3/artefacts/:id/manifest', async (request, reply) => {
-      const record = exports.artefact(viewerOf(request), 'IIIF', idIn(request.params.id, 'Artefact'));
+      const record = exports.artefact(request.viewer, 'IIIF', idIn(request.params.id, 'Artefact'));
       headers(reply, 'IIIF', null);
       return jsonLd(request, reply, PRESENTATION_CONTEXT, artefactManifest(urls, record));
     });
 
     scope.get<Id>('/iiif/3/books/:id/manifest', async (request, reply) => {
-      const { book, pages } = exports.book(viewerOf(request), 'IIIF', idIn(request.params.id, 'Book'));
+      const { book, pages } = exports.book(request.viewer, 'IIIF', idIn(request.params.id, 'Book'));
       headers(reply, 'IIIF', null);
       return jsonLd(request, reply, PRESENTATION_CONTEXT, bookManifest(urls, book, pages));
     });
 
     scope.get<Id>('/iiif/3/categories/:id/collection', async (request, reply) => {
-      const { category, members } = exports.category(viewerOf(request), 'IIIF', idIn(request.params.id, 'Category'));
+      const { category, members } = exports.category(request.viewer, 'IIIF', idIn(request.params.id, 'Category'));
       headers(reply, 'IIIF', null);
       return jsonLd(request, reply, PRESENTATION_CONTEXT, categoryCollection(urls, category, members));
     });
@@ -123,7 +122,7 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
       ['/export/alto/:id', altoXml],
     ] as const) {
       scope.get<Id>(route, async (request, reply) => {
-        const record = exports.artefact(viewerOf(request), 'OCR_LAYOUT', xmlFileId(request.params.id));
+        const record = exports.artefact(request.viewer, 'OCR_LAYOUT', xmlFileId(request.params.id));
         headers(reply, 'OCR_LAYOUT', null);
         return reply.type('application/xml; charset=utf-8').send(render(record));
       });
@@ -133,7 +132,7 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
       const q = request.query;
       if (q.kind !== undefined && q.kind !== 'MM' && q.kind !== 'HF') throw new AppError('BAD_USER_INPUT', 'kind must be MM or HF', { field: 'kind' });
       const optional = (name: 'batchId' | 'categoryId' | 'bookId' | 'figureId', type: NodeType) => (q[name] === undefined ? null : idIn(q[name], type));
-      const pages = exports.catalogue(viewerOf(request), {
+      const pages = exports.catalogue(request.viewer, {
         kind: (q.kind as ArtefactKind | undefined) ?? null,
         batchId: optional('batchId', 'Batch'),
         categoryId: optional('categoryId', 'Category'),
@@ -152,7 +151,7 @@ export async function registerExports(app: FastifyInstance, exports: ExportServi
       const xml = oaiResponse((args ?? {}) as Record<string, string | string[] | undefined>, {
         exports,
         urls,
-        viewer: viewerOf(request),
+        viewer: request.viewer,
         adminEmail: options.adminEmail,
         now: new Date(),
       });
