@@ -52,7 +52,7 @@ export function pageXml(record: ArtefactRecord, now: Date = new Date()): string 
   const regionId = (i: number) => `r${i + 1}`;
   if (lines.length > 0) {
     const group = pageEl.ele('ReadingOrder').ele('OrderedGroup', { id: 'reading-order', caption: 'Reading order' });
-    lines.forEach((_, i) => group.ele('RegionRefIndexed', { index: i, regionRef: regionId(i) }));
+    lines.forEach((_, i) => group.ele('RegionRefIndexed', { index: i + 1, regionRef: regionId(i) }));
   }
   lines.forEach((line, i) => textRegion(pageEl, line, regionId(i), page));
   return doc.end({ prettyPrint: true });

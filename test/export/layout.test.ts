@@ -35,6 +35,7 @@ describe('OCR layout exports: PAGE XML 2019 and ALTO 4', () => {
     const regions = all(xml, /<TextRegion id="(r\d+)"/g);
     expect(regions).toHaveLength(SAMPLE_LAYOUT.lines.length);
     expect(all(xml, /<RegionRefIndexed index="\d+" regionRef="(r\d+)"/g)).toEqual(regions);
+    expect(all(xml, /<RegionRefIndexed index="(\d+)"/g)).toEqual(regions.map((_, i) => String(i + 1)));
     const lineTexts = all(xml, /<TextLine[^>]*>[\s\S]*?<\/Word>\s*<TextEquiv conf="[\d.]+">\s*<Unicode>([^<]*)<\/Unicode>/g);
     expect(lineTexts).toEqual(SAMPLE_LAYOUT.lines.map((l) => l.text));
     // One glyph per character, its reading first and the other candidates after it, each with a confidence.
