@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalogue } from '../../src/store/demo-seed.js';
+import { loadConfig } from '../../src/config.js';
 import { CSV_COLUMNS } from '../../src/export/csv.js';
 import { seedExportCatalogue, type ExportCatalogue } from '../support/export-catalogue.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
@@ -110,6 +111,12 @@ describe('CSV catalogue', () => {
 });
 
 describe('PUBLIC_EXPORTS', () => {
+  it('is validated with the configuration', () => {
+    expect(() => loadConfig({ PUBLIC_EXPORTS: 'maybe' })).toThrow(/PUBLIC_EXPORTS: expected true or false \(got "maybe"\)/);
+    expect(loadConfig({}).publicExports).toBe(false);
+    expect(loadConfig({ PUBLIC_EXPORTS: 'true' }).publicExports).toBe(true);
+  });
+
   for (const open of [true, false]) {
     describe(open ? 'on' : 'off', () => {
       let s: TestServer;
