@@ -1,6 +1,6 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import type { ArtefactKind } from '../src/artefact-kind.js';
-import type { Artefact, ArtefactFilter, FieldVersion } from '../src/store/repositories/artefacts.js';
+import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion } from '../src/store/repositories/artefacts.js';
 import type { Book } from '../src/store/repositories/books.js';
 import type { Category, CategoryMembership } from '../src/store/repositories/categories.js';
 import type { FigureChange } from '../src/store/repositories/figure-changes.js';
@@ -21,6 +21,8 @@ const fieldValue = (f: FieldVersion) => ({ ...f, name: f.field, current: f.isCur
 /** The filter as it arrives: the same fields, with global ids. */
 type ArtefactFilterInput = ArtefactFilter;
 
+const DEFAULT_ORDER: ArtefactOrder = { by: 'CREATED', direction: 'ASC' };
+
 const toFilter = (f: ArtefactFilterInput | null | undefined): ArtefactFilter => ({
   kind: f?.kind ?? null,
   batchId: optionalLocalId(f?.batchId, 'Batch', 'filter.batchId'),
@@ -28,11 +30,16 @@ const toFilter = (f: ArtefactFilterInput | null | undefined): ArtefactFilter => 
   bookId: optionalLocalId(f?.bookId, 'Book', 'filter.bookId'),
   figureId: optionalLocalId(f?.figureId, 'Figure', 'filter.figureId'),
   search: f?.search ?? null,
+  createdAfter: f?.createdAfter ?? null,
+  createdBefore: f?.createdBefore ?? null,
+  origin: f?.origin ?? null,
+  batchStage: f?.batchStage ?? null,
+  needsReview: f?.needsReview ?? null,
 });
 
 /** A page of artefacts as a connection; shared by every list of artefacts in the schema. */
-export async function artefactConnection(ctx: Context, args: ConnectionArgs, filter: ArtefactFilter) {
-  const page = await ctx.services.reads.artefactPage(ctx.viewer, { args: pageArgs(args), filter });
+export async function artefactConnection(ctx: Context, args: ConnectionArgs & { orderBy?: ArtefactOrder | null }, filter: ArtefactFilter) {
+  const page = await ctx.services.reads.artefactPage(ctx.viewer, { args: pageArgs(args), filter, order: args.orderBy ?? DEFAULT_ORDER });
   return toConnection(page, () => ctx.services.reads.artefactCount(ctx.viewer, filter));
 }
 
@@ -127,7 +134,8 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     id: (c: { entity: NodeType; id: string }) => toGlobalId(c.entity, c.id),
   },
   Query: {
-    artefacts: (_p, args: ConnectionArgs & { filter?: ArtefactFilterInput | null }, ctx) => artefactConnection(ctx, args, toFilter(args.filter)),
+    artefacts: (_p, args: ConnectionArgs & { filter?: ArtefactFilterInput | null; orderBy?: ArtefactOrder | null }, ctx) =>
+      artefactConnection(ctx, args, toFilter(args.filter)),
     categories: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
       const { page, total } = await ctx.services.reads.categoryPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null });
       return toConnection(page, () => total);

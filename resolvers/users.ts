@@ -33,13 +33,23 @@ export const userResolvers: IResolvers<unknown, Context> = {
       const l = ctx.services.users.page(ctx.viewer, pageArgs(args), args.filter ?? {});
       return toConnection(l.page, l.count);
     },
-    auditLog: (_p, args: ConnectionArgs & { filter?: { actorId?: string | null; action?: string | null; targetId?: string | null } | null }, ctx) => {
+    auditLog: (
+      _p,
+      args: ConnectionArgs & {
+        filter?: { actorId?: string | null; action?: string | null; targetId?: string | null; after?: string | null; before?: string | null } | null;
+        direction?: 'ASC' | 'DESC' | null;
+      },
+      ctx,
+    ) => {
       const f = args.filter ?? {};
-      const l = ctx.services.audit.entries(ctx.viewer, pageArgs(args), {
+      const filter = {
         actorId: optionalLocalId(f.actorId, 'User', 'filter.actorId'),
         action: f.action ?? null,
         targetId: f.targetId == null ? null : (parseGlobalId(f.targetId)?.id ?? f.targetId),
-      });
+        after: f.after ?? null,
+        before: f.before ?? null,
+      };
+      const l = ctx.services.audit.entries(ctx.viewer, pageArgs(args), filter, args.direction === 'DESC');
       return toConnection(l.page, l.count);
     },
   },

@@ -7,6 +7,9 @@ export interface AuditFilter {
   actorId: string | null;
   action: string | null;
   targetId: string | null;
+  /** Entries made at or after / before these ISO instants. */
+  after?: string | null;
+  before?: string | null;
 }
 
 /** Writes who did what to which target, and when; reads it back to those allowed. */
@@ -30,8 +33,8 @@ export class AuditService {
   }
 
   /** The superuser reads every entry (and may filter by actor); anyone else reads only their own. */
-  entries(viewer: Viewer | null, args: PageArgs, filter: AuditFilter): Listing<AuditEntry> {
+  entries(viewer: Viewer | null, args: PageArgs, filter: AuditFilter, newestFirst = false): Listing<AuditEntry> {
     const { user } = requireViewer(viewer);
-    return this.repo.page(args, { ...filter, actorId: hasRole(user, 'SUPERUSER') ? filter.actorId : user.id });
+    return this.repo.page(args, { ...filter, actorId: hasRole(user, 'SUPERUSER') ? filter.actorId : user.id }, newestFirst);
   }
 }

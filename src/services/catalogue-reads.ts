@@ -1,4 +1,4 @@
-import type { Artefact, ArtefactFilter, FieldVersion } from '../store/repositories/artefacts.js';
+import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion } from '../store/repositories/artefacts.js';
 import type { Book } from '../store/repositories/books.js';
 import type { Category, CategoryMembership } from '../store/repositories/categories.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
@@ -21,7 +21,7 @@ type Read<A, R> = (viewer: Viewer | null, arg: A) => Promise<R>;
  * step and sign-in.
  */
 export class CatalogueReads {
-  readonly artefactPage: Read<{ args: PageArgs; filter: ArtefactFilter }, Page<Artefact>>;
+  readonly artefactPage: Read<{ args: PageArgs; filter: ArtefactFilter; order?: ArtefactOrder }, Page<Artefact>>;
   readonly artefactCount: Read<ArtefactFilter, number>;
   readonly artefactsByIds: Read<Ids, Artefact[]>;
   readonly fieldsOf: Read<Ids, FieldVersion[]>;
@@ -54,7 +54,7 @@ export class CatalogueReads {
       };
     };
     this.artefactPage = define('artefactPage', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (q) =>
-      artefacts.page(q.args, q.filter).page,
+      artefacts.page(q.args, q.filter, q.order).page,
     );
     this.artefactCount = define('artefactCount', ['artefacts', 'fields', 'categories', 'books', 'figures', 'batches'], (f) =>
       artefacts.count(f),

@@ -16,6 +16,12 @@ export class Conditions {
     return this;
   }
 
+  /** Adds `clause`, which takes no parameters, when `value` is set (false counts as set). */
+  whenSet(value: unknown, clause: string): this {
+    if (isSet(value)) this.clauses.push(clause);
+    return this;
+  }
+
   /** Adds a case-insensitive substring match over `columns` when `text` is set. */
   like(text: string | null | undefined, ...columns: string[]): this {
     if (!isSet(text)) return this;

@@ -28,6 +28,20 @@ export function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
+/** A cursor of a list sorted by a key: the key's value and the row's seq, which breaks ties. */
+const encodeKeyedCursor = (value: unknown, seq: number): string => Buffer.from(`k:${JSON.stringify([value, seq])}`).toString('base64url');
+
+function decodeKeyedCursor(cursor: string): [string | number, number] {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  try {
+    const parsed: unknown = text.startsWith('k:') ? JSON.parse(text.slice(2)) : null;
+    if (Array.isArray(parsed) && parsed.length === 2 && ['string', 'number'].includes(typeof parsed[0]) && Number.isInteger(parsed[1])) return [parsed[0], parsed[1]];
+  } catch {
+    // Not JSON: refused below.
+  }
+  throw badInput('Invalid cursor', 'cursor');
+}
+
 /** A filtered set of rows ordered by a stable integer `seq` column. */
 export interface KeysetQuery {
   /** `SELECT … FROM … WHERE <conditions>` without ORDER BY or LIMIT; must select `seq`. */
@@ -39,6 +53,11 @@ export interface KeysetQuery {
   key?: string;
   /** Highest `seq` first (newest first); `first/after` then walk down and `last/before` up. */
   descending?: boolean;
+  /**
+   * Sorts by this SQL expression first (never NULL), `seq` breaking ties so the order is total and
+   * cursors stay stable; the query must select it as `sort_key`.
+   */
+  sortKey?: string;
 }
 
 /**
@@ -56,16 +75,23 @@ export function keysetPage<Row extends object>(db: Db, q: KeysetQuery, args: Pag
   const descending = q.descending === true;
   const conditions: string[] = [];
   const params = [...q.params];
-  if (args.after != null) {
-    conditions.push(`${q.seq} ${descending ? '<' : '>'} ?`);
-    params.push(decodeCursor(args.after));
-  }
-  if (args.before != null) {
-    conditions.push(`${q.seq} ${descending ? '>' : '<'} ?`);
-    params.push(decodeCursor(args.before));
-  }
+  // Rows beyond a cursor in one direction: past its key, or at its key and past its seq.
+  const beyond = (cursor: string, op: '<' | '>') => {
+    if (q.sortKey === undefined) {
+      conditions.push(`${q.seq} ${op} ?`);
+      params.push(decodeCursor(cursor));
+      return;
+    }
+    const [key, seq] = decodeKeyedCursor(cursor);
+    conditions.push(`(${q.sortKey} ${op} ? OR (${q.sortKey} = ? AND ${q.seq} ${op} ?))`);
+    params.push(key, key, seq);
+  };
+  if (args.after != null) beyond(args.after, descending ? '<' : '>');
+  if (args.before != null) beyond(args.before, descending ? '>' : '<');
   const where = conditions.length === 0 ? '' : ` AND ${conditions.join(' AND ')}`;
-  const sql = `${q.sql}${where} ORDER BY ${q.seq} ${backward === descending ? 'ASC' : 'DESC'} LIMIT ?`;
+  const direction = backward === descending ? 'ASC' : 'DESC';
+  const order = q.sortKey === undefined ? `${q.seq} ${direction}` : `${q.sortKey} ${direction}, ${q.seq} ${direction}`;
+  const sql = `${q.sql}${where} ORDER BY ${order} LIMIT ?`;
   const rows = db.query<Row>(sql).all(...params, size + 1);
   const more = rows.length > size;
   const items = rows.slice(0, size);
@@ -73,7 +99,10 @@ export function keysetPage<Row extends object>(db: Db, q: KeysetQuery, args: Pag
   const key = q.key ?? 'seq';
   return {
     items,
-    cursors: items.map((row) => encodeCursor(Number((row as Record<string, unknown>)[key]))),
+    cursors: items.map((row) => {
+      const r = row as Record<string, unknown>;
+      return q.sortKey === undefined ? encodeCursor(Number(r[key])) : encodeKeyedCursor(r.sort_key, Number(r[key]));
+    }),
     // Across a cursor the other direction is known to have at least the cursor's own row.
     hasNextPage: backward ? args.before != null : more,
     hasPreviousPage: backward ? more : args.after != null,

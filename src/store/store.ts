@@ -47,7 +47,7 @@ export class Store {
     this.batches = new BatchRepository(this.db);
     this.categories = new CategoryRepository(this.db);
     this.books = new BookRepository(this.db);
-    this.figures = new FigureRepository(this.db);
+    this.figures = new FigureRepository(this.db, searchForms);
     this.figureChanges = new FigureChangeRepository(this.db);
     this.stepFailures = new StepFailureRepository(this.db);
     this.traces = new TraceRepository(this.db);

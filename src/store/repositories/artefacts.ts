@@ -134,9 +134,38 @@ export interface ArtefactFilter {
   categoryId?: string | null;
   bookId?: string | null;
   figureId?: string | null;
-  /** Full text: FTS5 trigram for 3+ characters, LIKE below that. */
+  /** Full text: FTS5 trigram for 3+ characters, LIKE below that; also the names of the figures in a photo. */
   search?: string | null;
+  /** Created at or after / before this ISO instant. */
+  createdAfter?: string | null;
+  createdBefore?: string | null;
+  /** HUMAN: a person wrote one of its current values; MACHINE: none of them. */
+  origin?: Origin | null;
+  /** Only artefacts of batches at this stage. */
+  batchStage?: string | null;
+  /** True: what a person should look at (see NEEDS_REVIEW); false: the rest. */
+  needsReview?: boolean | null;
 }
+
+/** How a list of artefacts is sorted; `seq` (creation order) breaks ties. */
+export interface ArtefactOrder {
+  by: 'CREATED' | 'UPDATED' | 'NAME' | 'RELEVANCE';
+  direction: 'ASC' | 'DESC';
+}
+
+/** Below this confidence a machine reading asks for a person's look. */
+export const LOW_CONFIDENCE = 0.6;
+
+/**
+ * What a person should look at: a face the machine was unsure of (SUGGESTED) or could not place
+ * (UNASSIGNED), a step that failed (processing or a language step), a machine reading of low confidence.
+ */
+const NEEDS_REVIEW = `(
+  a.id IN (SELECT artefact_id FROM faces WHERE assignment IN ('SUGGESTED', 'UNASSIGNED'))
+  OR a.id IN (SELECT artefact_id FROM artefact_step_failures)
+  OR a.id IN (SELECT artefact_id FROM batch_artefacts WHERE status = 'FAILED')
+  OR a.id IN (SELECT artefact_id FROM artefact_fields WHERE is_current = 1 AND origin = 'MACHINE' AND confidence < ${LOW_CONFIDENCE})
+)`;
 
 export interface NewArtefact {
   name: string;
@@ -211,9 +240,27 @@ export class ArtefactRepository {
     return row === undefined ? undefined : toArtefact(row);
   }
 
-  private filterQuery(filter: ArtefactFilter): KeysetQuery {
+  private filterQuery(filter: ArtefactFilter, order: ArtefactOrder): KeysetQuery {
     const { where, params } = this.conditions(filter);
-    return { sql: `${SELECT} WHERE ${where}`, params, seq: 'a.seq' };
+    const sortKey = this.sortKey(filter, order);
+    const select = sortKey === undefined ? SELECT : SELECT.replace(' FROM ', `, ${sortKey} AS sort_key FROM `);
+    return { sql: `${select} WHERE ${where}`, params, seq: 'a.seq', sortKey, descending: order.direction === 'DESC' };
+  }
+
+  /**
+   * The SQL the order sorts by before creation order. RELEVANCE is FTS5's bm25 of the search (lower
+   * is better, so ASC puts the best first); without a full-text search (under 3 characters, or a
+   * match by a figure's name only) every row ties at 0.
+   */
+  private sortKey(filter: ArtefactFilter, order: ArtefactOrder): string | undefined {
+    if (order.by === 'UPDATED') return 'a.updated_at';
+    if (order.by === 'NAME') return 'lower(a.name)';
+    if (order.by !== 'RELEVANCE') return undefined;
+    const search = filter.search?.trim() ?? '';
+    if ([...search].length < 3) return '0';
+    // The phrase as an SQL string literal (quotes doubled), matched literally as in conditions().
+    const phrase = `'"${search.replaceAll('"', '""').replaceAll("'", "''")}"'`;
+    return `COALESCE((SELECT bm25(artefact_search) FROM artefact_search WHERE artefact_search MATCH ${phrase} AND artefact_id = a.id), 0)`;
   }
 
   /** The WHERE clause of a filter; it only refers to `a`, so counting needs no join. */
@@ -223,21 +270,31 @@ export class ArtefactRepository {
       .when(filter.batchId, 'a.id IN (SELECT artefact_id FROM batch_artefacts WHERE batch_id = ?)')
       .when(filter.categoryId, 'a.id IN (SELECT artefact_id FROM category_members WHERE category_id = ?)')
       .when(filter.bookId, 'a.id IN (SELECT artefact_id FROM book_members WHERE book_id = ?)')
-      .when(filter.figureId, 'a.id IN (SELECT artefact_id FROM faces WHERE figure_id = ?)');
+      .when(filter.figureId, 'a.id IN (SELECT artefact_id FROM faces WHERE figure_id = ?)')
+      .when(filter.createdAfter, 'a.created_at >= ?')
+      .when(filter.createdBefore, 'a.created_at < ?')
+      .whenSet(filter.origin, `${filter.origin === 'MACHINE' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM artefact_fields WHERE artefact_id = a.id AND is_current = 1 AND origin = 'HUMAN')`)
+      .when(filter.batchStage, 'a.id IN (SELECT ba.artefact_id FROM batch_artefacts ba JOIN batches b ON b.id = ba.batch_id WHERE b.stage = ?)')
+      .whenSet(filter.needsReview, filter.needsReview === true ? NEEDS_REVIEW : `NOT ${NEEDS_REVIEW}`);
     const search = filter.search?.trim();
-    if (search && [...search].length >= 3) {
-      // A quoted phrase: the user's text is matched literally, never parsed as FTS syntax.
-      c.when(search, 'a.id IN (SELECT artefact_id FROM artefact_search WHERE artefact_search MATCH ?)', `"${search.replaceAll('"', '""')}"`);
-    } else if (search) {
-      // trigram needs three characters; shorter text is a substring scan of the same table.
-      const pattern = likePattern(search);
-      c.when(search, `a.id IN (SELECT artefact_id FROM artefact_search WHERE name LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')`, pattern, pattern);
+    if (search) {
+      // Photos are also found by the names of the people in them, in either script.
+      const names = this.searchForms(search).map(likePattern);
+      const byName = `a.id IN (SELECT f.artefact_id FROM faces f JOIN figures g ON g.id = f.figure_id WHERE ${names.map(() => `g.label LIKE ? ESCAPE '\\'`).join(' OR ')})`;
+      if ([...search].length >= 3) {
+        // A quoted phrase: the user's text is matched literally, never parsed as FTS syntax.
+        c.when(search, `(a.id IN (SELECT artefact_id FROM artefact_search WHERE artefact_search MATCH ?) OR ${byName})`, `"${search.replaceAll('"', '""')}"`, ...names);
+      } else {
+        // trigram needs three characters; shorter text is a substring scan of the same table.
+        const pattern = likePattern(search);
+        c.when(search, `(a.id IN (SELECT artefact_id FROM artefact_search WHERE name LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\') OR ${byName})`, pattern, pattern, ...names);
+      }
     }
     return { where: c.sql, params: c.params };
   }
 
-  page(args: PageArgs, filter: ArtefactFilter): Listing<Artefact> {
-    const q = this.filterQuery(filter);
+  page(args: PageArgs, filter: ArtefactFilter, order: ArtefactOrder = { by: 'CREATED', direction: 'ASC' }): Listing<Artefact> {
+    const q = this.filterQuery(filter, order);
     return listing<ArtefactRow, Artefact>(this.db, q, args, toArtefact);
   }
 

@@ -61,9 +61,15 @@ export class AuditRepository {
       );
   }
 
-  /** Oldest first; `last` reads the newest entries. */
-  page(args: PageArgs, filter: { actorId?: string | null; action?: string | null; targetId?: string | null }): Listing<AuditEntry> {
-    const c = new Conditions().when(filter.actorId, 'actor_id = ?').when(filter.action, 'action = ?').when(filter.targetId, 'target_id = ?');
-    return listing<AuditRow, AuditEntry>(this.db, { sql: `SELECT id AS seq, * FROM audit_log WHERE ${c.sql}`, params: c.params, seq: 'id' }, args, toEntry);
+  /** Oldest first unless `newestFirst`; `last` reads the other end. */
+  page(args: PageArgs, filter: { actorId?: string | null; action?: string | null; targetId?: string | null; after?: string | null; before?: string | null }, newestFirst = false): Listing<AuditEntry> {
+    const c = new Conditions()
+      .when(filter.actorId, 'actor_id = ?')
+      .when(filter.action, 'action = ?')
+      .when(filter.targetId, 'target_id = ?')
+      .when(filter.after, 'at >= ?')
+      .when(filter.before, 'at < ?');
+    const q = { sql: `SELECT id AS seq, * FROM audit_log WHERE ${c.sql}`, params: c.params, seq: 'id', descending: newestFirst };
+    return listing<AuditRow, AuditEntry>(this.db, q, args, toEntry);
   }
 }

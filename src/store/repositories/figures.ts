@@ -137,7 +137,11 @@ export interface NewFace {
 }
 
 export class FigureRepository {
-  constructor(private readonly db: Db) {}
+  /** @param searchForms expands a search into both Chinese scripts, so 陈六使 finds 陳六使. */
+  constructor(
+    private readonly db: Db,
+    private readonly searchForms: (text: string) => string[],
+  ) {}
 
   create(input: { label: string | null; headshotSha256: string | null; origin: FigureOrigin }): Figure {
     const id = randomUUID();
@@ -166,8 +170,9 @@ export class FigureRepository {
     if (filter.named === true) where.push('label IS NOT NULL');
     if (filter.named === false) where.push('label IS NULL');
     if (filter.search) {
-      where.push(`label LIKE ? ESCAPE '\\'`);
-      params.push(likePattern(filter.search));
+      const forms = this.searchForms(filter.search.trim());
+      where.push(`(${forms.map(() => `label LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+      params.push(...forms.map(likePattern));
     }
     return listing<FigureRow, Figure>(this.db, { sql: `SELECT * FROM figures WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toFigure);
   }
