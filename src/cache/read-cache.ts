@@ -23,7 +23,7 @@ export class ReadCache {
     this.cache = options.enabled
       ? createCache({ ttl: options.ttlSeconds, storage: { type: 'memory', options: { size: 5000, invalidation: true } } })
       : undefined;
-    this.responses = options.enabled ? new ResponseCache({ ttlSeconds: options.ttlSeconds, maxEntries: 1000 }) : undefined;
+    this.responses = options.enabled ? new ResponseCache({ ttlSeconds: options.ttlSeconds, maxEntries: 1000, maxBytes: 64 * 2 ** 20 }) : undefined;
   }
 
   get enabled(): boolean {

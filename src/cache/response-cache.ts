@@ -22,14 +22,16 @@ export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   /** Bumped by every invalidation, so a response computed across one is never stored. */
   private generation = 0;
+  private bytes = 0;
 
-  constructor(private readonly options: { ttlSeconds: number; maxEntries: number }) {}
+  /** Bounded by both count and bytes: one wide page can weigh as much as a hundred narrow ones. */
+  constructor(private readonly options: { ttlSeconds: number; maxEntries: number; maxBytes: number }) {}
 
   get(key: string): Buffer | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     return entry.body;
@@ -42,15 +44,29 @@ export class ResponseCache {
   /** Stores `body` unless any table was written since the ticket was taken. */
   set(ticket: ResponseTicket, body: string, tables: readonly CacheTable[]): void {
     if (ticket.generation !== this.generation) return;
+    const bytes = Buffer.from(body);
+    if (bytes.length > this.options.maxBytes) return;
+    this.remove(ticket.key);
     // Oldest first out: a Map keeps insertion order.
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(ticket.key, { body: Buffer.from(body), tables, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size < this.options.maxEntries && this.bytes + bytes.length <= this.options.maxBytes) break;
+      this.remove(oldest);
+    }
+    this.entries.set(ticket.key, { body: bytes, tables, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
+    this.bytes += bytes.length;
   }
 
   drop(tables: readonly CacheTable[]): void {
     this.generation += 1;
     for (const [key, entry] of this.entries) {
-      if (entry.tables.some((t) => tables.includes(t))) this.entries.delete(key);
+      if (entry.tables.some((t) => tables.includes(t))) this.remove(key);
     }
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.bytes -= entry.body.length;
   }
 }
