@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,15 +66,40 @@ describe.each([
 
   it('reports each step to the tracer with its numbers', () => {
     const merge = reports.find((r) => r.source === 'faces.detect.merge');
-    expect(merge?.data).toMatchObject({ tilesRun: detection.tilesRun, rawBoxes: detection.rawBoxes, kept: detection.faces.length });
+    expect(merge?.data).toMatchObject({ tilesRun: detection.tilesRun, rawBoxes: detection.rawBoxes });
     expect(detection.tilesRun).toBeGreaterThan(1);
     expect(detection.rawBoxes).toBeGreaterThanOrEqual(detection.faces.length);
     const levels = reports.filter((r) => r.source === 'faces.detect.level');
     expect(levels.length).toBeGreaterThan(1);
     expect(levels.reduce((n, r) => n + Number(r.data?.tiles), 0)).toBe(detection.tilesRun);
+    const secondLook = reports.find((r) => r.source === 'faces.detect.second-look');
+    expect(secondLook?.data).toMatchObject({ boxes: merge?.data?.kept, confirmed: detection.faces.length });
+    expect(Number(secondLook?.data?.dropped)).toBe(Number(merge?.data?.kept) - detection.faces.length);
     const whole = reports.find((r) => r.source === 'faces.detect');
     expect(whole?.durationMs).toBeGreaterThan(0);
     expect(whole?.data).toMatchObject({ faces: detection.faces.length });
+  });
+});
+
+describe('face detection on the evaluation set (test/fixtures/faces/SOURCES.md)', () => {
+  let scores: { file: string; score: ReturnType<typeof scoreDetections> }[];
+
+  beforeAll(async () => {
+    const files = (await readdir(fixtures)).filter((f) => f.endsWith('.boxes.json')).sort();
+    scores = [];
+    for (const file of files) {
+      const truth = await readBoxesFile(path.join(fixtures, file));
+      const { detection } = await detectIn(await decodeRgb(await readFile(truth.image)));
+      scores.push({ file, score: scoreDetections(detection.faces, truth.boxes, IOU) });
+    }
+  });
+
+  it('finds at least 95% of the faces and reports no false face on any photo (a cat, a suit shoulder)', () => {
+    expect(scores.length).toBeGreaterThanOrEqual(13);
+    const faces = scores.reduce((n, s) => n + s.score.faces, 0);
+    const found = scores.reduce((n, s) => n + s.score.truePositives, 0);
+    expect(found / faces).toBeGreaterThanOrEqual(0.95);
+    expect(scores.filter((s) => s.score.falsePositives > 0).map((s) => s.file)).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import type { FaceBox } from './box.js';
 import type { RgbPixels } from './image.js';
 import { suppressOverlaps, type SuppressionOptions } from './nms.js';
 import { faceQuality, type FaceQuality } from './quality.js';
+import { DEFAULT_SECOND_LOOK, secondLookScore, type SecondLookOptions } from './second-look.js';
 import { DEFAULT_TILING, planLevels, smallestFacePx, type Level, type Tile, type TilingOptions } from './tiles.js';
 import { DETECTOR_HEIGHT, DETECTOR_WIDTH, type UltraFace } from './ultraface.js';
 
@@ -23,6 +24,8 @@ export interface DetectOptions {
   minFaceRatio: number;
   /** Width/height range of a face box (the samples' detected faces measure 0.69–0.97). */
   aspect: { min: number; max: number };
+  /** The second look at every merged box before it becomes a face (second-look.ts); null skips it. */
+  secondLook: SecondLookOptions | null;
 }
 
 export const DEFAULT_DETECT_OPTIONS: Readonly<DetectOptions> = {
@@ -37,6 +40,7 @@ export const DEFAULT_DETECT_OPTIONS: Readonly<DetectOptions> = {
   fineLevelMaxFacePx: 80,
   minFaceRatio: 0.7,
   aspect: { min: 0.4, max: 1.3 },
+  secondLook: DEFAULT_SECOND_LOOK,
 };
 
 interface Candidate {
@@ -86,7 +90,8 @@ const clipToPhoto = (box: FaceBox, photo: RgbPixels): FaceBox => {
 /**
  * Finds faces with UltraFace over an image pyramid of overlapping tiles (tiles.ts), so faces from
  * about 2% of the photo's shorter side up to the whole photo are seen at a size the detector handles,
- * then merges the boxes of all tiles with non-maximum suppression.
+ * then merges the boxes of all tiles with non-maximum suppression and keeps those a second look
+ * confirms (second-look.ts).
  */
 export const detectFaces = (photo: RgbPixels, detector: UltraFace, tracer: Tracer, options: DetectOptions = DEFAULT_DETECT_OPTIONS): Promise<FaceDetection> =>
   tracer.step(
@@ -95,6 +100,15 @@ export const detectFaces = (photo: RgbPixels, detector: UltraFace, tracer: Trace
     () => detectSteps(photo, detector, tracer, options),
     (result) => ({ faces: result.faces.length, tilesRun: result.tilesRun, rawBoxes: result.rawBoxes }),
   );
+
+const secondLook = async (photo: RgbPixels, boxes: Candidate[], detector: UltraFace, options: SecondLookOptions | null): Promise<Candidate[]> => {
+  if (options === null) return boxes;
+  const confirmed: Candidate[] = [];
+  for (const candidate of boxes) {
+    if ((await secondLookScore(photo, candidate.box, detector, options)) >= options.minScore) confirmed.push(candidate);
+  }
+  return confirmed;
+};
 
 const detectSteps = async (photo: RgbPixels, detector: UltraFace, tracer: Tracer, options: DetectOptions): Promise<FaceDetection> => {
   const levels = planLevels(photo.width, photo.height, options.tiling);
@@ -137,10 +151,16 @@ const detectSteps = async (photo: RgbPixels, detector: UltraFace, tracer: Tracer
     () => suppressOverlaps(candidates.filter((c) => plausible(c.box, minHeight, options)), options.suppression),
     (merged) => ({ tilesRun, rawBoxes: candidates.length, kept: merged.length }),
   );
+  const confirmed = await tracer.step(
+    'faces.detect.second-look',
+    'Looked again at each box, centred at a size the detector handles well',
+    () => secondLook(photo, kept, detector, options.secondLook),
+    (faces) => ({ boxes: kept.length, confirmed: faces.length, dropped: kept.length - faces.length }),
+  );
   const faces = await tracer.step(
     'faces.detect.quality',
-    `Scored ${kept.length} face${kept.length === 1 ? '' : 's'}`,
-    () => kept.map((c): DetectedFace => ({ ...c, ...faceQuality(photo, c.box, c.score) })).sort((a, b) => b.quality - a.quality),
+    `Scored ${confirmed.length} face${confirmed.length === 1 ? '' : 's'}`,
+    () => confirmed.map((c): DetectedFace => ({ ...c, ...faceQuality(photo, c.box, c.score) })).sort((a, b) => b.quality - a.quality),
     (scored) => ({ faces: scored.length, bestQuality: scored[0]?.quality ?? null }),
   );
   return { faces, tilesRun, rawBoxes: candidates.length };

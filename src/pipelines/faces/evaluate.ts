@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { iou, type FaceBox } from './box.js';
 
-/** Hand-made face boxes for one photo: `{ "image": "...", "boxes": [{ "x", "y", "w", "h", "difficult"? }] }`. */
+/**
+ * Hand-made face boxes for one photo: `{ "image": "...", "boxes": [{ "x", "y", "w", "h", "difficult"? }] }`;
+ * `image` is the photo's path relative to the boxes file.
+ */
 const boxesFileSchema = z.object({
   image: z.string().min(1),
   note: z.string().optional(),
@@ -24,6 +28,7 @@ export interface TruthBox extends FaceBox {
 }
 
 export interface BoxesFile {
+  /** The photo's path, resolved against the boxes file's folder. */
   image: string;
   boxes: TruthBox[];
 }
@@ -32,7 +37,7 @@ export const readBoxesFile = async (file: string): Promise<BoxesFile> => {
   const parsed = boxesFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
   if (!parsed.success) throw new AppError('BAD_USER_INPUT', `${file} is not a boxes file: ${z.prettifyError(parsed.error)}`);
   return {
-    image: parsed.data.image,
+    image: path.resolve(path.dirname(file), parsed.data.image),
     boxes: parsed.data.boxes.map((b) => ({ x: b.x, y: b.y, width: b.w, height: b.h, difficult: b.difficult ?? false })),
   };
 };
