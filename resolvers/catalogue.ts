@@ -8,6 +8,7 @@ import type { Face, Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
 import type { OverlayKind } from '../src/services/overlays.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
+import { withUpload, type UploadPromise } from './upload.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, toGlobalId, type NodeType } from './ids.js';
 
@@ -206,6 +207,8 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
       return a.figureId;
     },
     untagFace: (_p, a: { faceId: string }, ctx) => ctx.services.figures.untagFace(ctx.viewer, localId(a.faceId, 'Face', 'faceId')),
+    uploadFigureHeadshot: (_p, a: { figureId: string; file: UploadPromise }, ctx) =>
+      withUpload(a.file, (receive) => ctx.services.figures.uploadHeadshot(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'), receive)),
     setFigureHeadshot: (_p, a: { figureId: string; faceId: string }, ctx) =>
       ctx.services.figures.setHeadshot(ctx.viewer, localId(a.figureId, 'Figure', 'figureId'), localId(a.faceId, 'Face', 'faceId')),
     undoFigureChange: (_p, a: { changeId: string }, ctx) => ctx.services.figures.undo(ctx.viewer, localId(a.changeId, 'FigureChange', 'changeId')),

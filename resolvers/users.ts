@@ -1,11 +1,10 @@
 import type { IResolvers } from '@graphql-tools/utils';
-import { AppError } from '../src/errors.js';
 import type { AuditEntry } from '../src/store/repositories/audit.js';
 import type { Role, User } from '../src/store/repositories/users.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
 import { localId, optionalLocalId, parseGlobalId, toGlobalId, type NodeType } from './ids.js';
-import { readUpload, type UploadPromise } from './upload.js';
+import { withUpload, type UploadPromise } from './upload.js';
 
 export const userResolvers: IResolvers<unknown, Context> = {
   User: {
@@ -79,11 +78,7 @@ export const userResolvers: IResolvers<unknown, Context> = {
     changePassword: (_p, args: { currentPassword: string; newPassword: string }, ctx) =>
       ctx.services.users.changePassword(ctx.viewer, args.currentPassword, args.newPassword),
     uploadProfilePicture: (_p, args: { file: UploadPromise }, ctx) =>
-      ctx.services.users.setAvatar(ctx.viewer, async (maxBytes) => {
-        const data = await readUpload(args.file, maxBytes);
-        if (data === null) throw new AppError('BAD_USER_INPUT', 'No file was sent', { field: 'file' });
-        return data;
-      }),
+      withUpload(args.file, (receive) => ctx.services.users.setAvatar(ctx.viewer, receive)),
     removeProfilePicture: (_p, _a, ctx) => ctx.services.users.setAvatar(ctx.viewer, null),
     removeUserPicture: (_p, args: { userId: string }, ctx) => ctx.services.users.removePicture(ctx.viewer, localId(args.userId, 'User', 'userId')),
   },

@@ -8,7 +8,8 @@ import type { User } from '../store/repositories/users.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
 import { reverse } from './figure-undo.js';
-import { cutHeadshot } from './headshots.js';
+import { cutHeadshot, portraitHeadshot } from './headshots.js';
+import type { IncomingImage } from './users.js';
 import { lookUp } from './lookup.js';
 import { parseInput, trimmed, uniquely } from '../validation.js';
 import { requireViewer, type Viewer } from '../auth/viewer.js';
@@ -146,12 +147,27 @@ export class FigureService {
     if (face.figureId !== figureId) throw badInput("The face is not one of this figure's faces", 'faceId');
     const headshot = await cutHeadshot(this.store, face);
     if (headshot === null) throw badInput("The face's photo is not stored, so no headshot can be cut from it", 'faceId');
+    return this.chooseHeadshot(user, figureId, headshot, { faceId });
+  }
+
+  /**
+   * Gives any figure (one made by hand, one whose faces are poor) a headshot from a picture: cut to
+   * the same 160 px square JPEG as headshots cut from faces. Recorded as a HEADSHOT change.
+   */
+  async uploadHeadshot(viewer: Viewer | null, figureId: string, image: IncomingImage): Promise<Figure> {
+    const { user } = requireViewer(viewer, 'ARCHIVIST');
+    lookUp(this.store, 'Figure', figureId);
+    const headshot = await portraitHeadshot(this.store, await image(this.store.files.maxBytes));
+    return this.chooseHeadshot(user, figureId, headshot, { uploaded: true });
+  }
+
+  private async chooseHeadshot(user: User, figureId: string, headshot: string, detail: Record<string, unknown>): Promise<Figure> {
     this.store.db.transaction(() => {
       const before = lookUp(this.store, 'Figure', figureId);
       this.store.figures.update(figureId, { headshotSha256: headshot });
       this.recordChange(user, 'HEADSHOT', `Chose a headshot for ${figureName(before)}`, [figureId], [this.figureStep(before)]);
     });
-    await this.changes.record(user, 'figure.headshot', { type: 'Figure', id: figureId }, 'UPDATED', ['figures'], { faceId });
+    await this.changes.record(user, 'figure.headshot', { type: 'Figure', id: figureId }, 'UPDATED', ['figures'], detail);
     return lookUp(this.store, 'Figure', figureId);
   }
 
