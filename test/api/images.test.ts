@@ -1,13 +1,11 @@
-import { statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILE_URL_SECRET_FILE, SignedUrls } from '../../src/http/signed-urls.js';
-import { until } from '../support/batches.js';
+import { processedBatch } from '../support/batches.js';
 import { SAMPLES_DIR } from '../support/samples.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
-import { uploadFiles } from '../support/upload.js';
 
 const SECRET = 'a file url secret of at least thirty-two characters';
 const PHOTO_NAME = '會議 panel photo.png';
@@ -38,20 +36,10 @@ const bytes = async (url: string, init?: RequestInit) => {
 beforeAll(async () => {
   s = await startServer({ FILE_URL_SECRET: SECRET });
   token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
-  const created = await uploadFiles(
-    s.url,
-    token,
-    'mutation($files: [Upload!]!) { createBatch(name: "images", files: $files) { batch { id } } }',
-    {},
-    [
-      { name: PHOTO_NAME, data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) },
-      { name: 'minutes-page.jpg', data: readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')) },
-    ],
-  );
-  const batchId = (created.body.data as { createBatch: { batch: { id: string } } }).createBatch.batch.id;
-  await s.gql('mutation($id: ID!) { startBatch(batchId: $id) { stage } }', { id: batchId }, token);
-  const stage = async () => (await s.gql<{ node: { stage: string } }>('query($id: ID!) { node(id: $id) { ... on Batch { stage } } }', { id: batchId }, token)).body.data?.node.stage;
-  await until(async () => (await stage()) === 'VETTING');
+  const batchId = await processedBatch(s, token, 'images', [
+    { name: PHOTO_NAME, data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) },
+    { name: 'minutes-page.jpg', data: readFileSync(path.join(SAMPLES_DIR, 'minutes-page.jpg')) },
+  ]);
   const listed = (await s.gql<{ artefacts: { nodes: Listed[] } }>(LIST, { batchId }, token)).body.data?.artefacts.nodes ?? [];
   photo = listed.find((a) => a.kind === 'HF') as Listed;
   page = listed.find((a) => a.kind === 'MM') as Listed;

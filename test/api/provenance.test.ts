@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../support/batches.js';
+import { processedBatch } from '../support/batches.js';
 import { SAMPLES_DIR } from '../support/samples.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
-import { uploadFiles } from '../support/upload.js';
 
 type Photo = {
   id: string;
@@ -24,13 +23,7 @@ beforeAll(async () => {
   s = await startServer();
   token = await s.signIn(SUPERUSER.username, SUPERUSER.password);
   // No kind given: the classifier decides, and the face check settles its unsure page verdict.
-  const created = await uploadFiles(s.url, token, 'mutation($files: [Upload!]!) { createBatch(name: "provenance", files: $files) { batch { id } } }', {}, [
-    { name: 'panel-photo.png', data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) },
-  ]);
-  const batchId = (created.body.data as { createBatch: { batch: { id: string } } }).createBatch.batch.id;
-  await s.gql('mutation($id: ID!) { startBatch(batchId: $id) { stage } }', { id: batchId }, token);
-  const stage = async () => (await s.gql<{ node: { stage: string } }>('query($id: ID!) { node(id: $id) { ... on Batch { stage } } }', { id: batchId }, token)).body.data?.node.stage;
-  await until(async () => (await stage()) === 'VETTING');
+  const batchId = await processedBatch(s, token, 'provenance', [{ name: 'panel-photo.png', data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) }]);
   const r = await s.gql<{ artefacts: { nodes: Photo[] } }>(
     `query($b: ID!) { artefacts(filter: { batchId: $b }) { nodes { id kind kindSource kindConfidence faces { detectorScore }
       banner: field(name: BANNER_TEXT) { value } traces(first: 1) { nodes { reports(first: 100) { nodes { source data } } } } } } }`,

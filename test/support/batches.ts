@@ -20,3 +20,13 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 120_000):
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Uploads files as one batch (the classifier decides each kind) and processes it to VETTING; the batch's global id. */
+export async function processedBatch(s: TestServer, token: string, name: string, files: readonly { name: string; data: Buffer }[]): Promise<string> {
+  const r = await uploadFiles(s.url, token, 'mutation($name: String!, $files: [Upload!]!) { createBatch(name: $name, files: $files) { batch { id } } }', { name }, files);
+  const batchId = (r.body.data as { createBatch: { batch: { id: string } } }).createBatch.batch.id;
+  await s.gql('mutation($id: ID!) { startBatch(batchId: $id) { stage } }', { id: batchId }, token);
+  const stage = async () => (await s.gql<{ node: { stage: string } }>('query($id: ID!) { node(id: $id) { ... on Batch { stage } } }', { id: batchId }, token)).body.data?.node.stage;
+  await until(async () => (await stage()) === 'VETTING');
+  return batchId;
+}
