@@ -63,7 +63,8 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
     },
     app.log,
   );
-  const storeOnlyWithoutErrors = registerResponseCache(app, schema, services.reads);
+  // Responses hold signed file URLs: one per base address and signing window, each good for a window more.
+  const storeOnlyWithoutErrors = registerResponseCache(app, schema, services.reads, (request) => links(request).file('/'));
 
   await app.register(mercurius, {
     schema,

@@ -16,22 +16,29 @@ interface Pending {
   resolved: boolean;
 }
 
-/** The request's cache key: its query, variables and operation name, as sent (GET or POST). */
-function requestKey(request: FastifyRequest): { key: string; query: string } | null {
+/** The request's cache key: its query, variables and operation name, as sent (GET or POST), and its variant. */
+function requestKey(request: FastifyRequest, variant: string): { key: string; query: string } | null {
   if (request.isMultipart) return null;
   const params = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | null | undefined;
   const query = params?.query;
   if (typeof query !== 'string') return null;
-  return { key: JSON.stringify([query, params?.variables ?? null, params?.operationName ?? null]), query };
+  return { key: JSON.stringify([query, params?.variables ?? null, params?.operationName ?? null, variant]), query };
 }
 
 /**
  * Whole-response cache for catalogue queries at /graphql: a hit answers with the stored JSON
  * before mercurius parses, executes or serialises anything; a miss that is made only of catalogue
  * reads (see cacheable-fields.ts) and has no errors is stored, per role, tagged with its tables.
- * Registered before mercurius (its route gets the hooks); the returned hook goes on mercurius after.
+ * `variant` names whatever else a response depends on besides the request and the role (the base
+ * address and the window of its signed URLs). Registered before mercurius (its route gets the
+ * hooks); the returned hook goes on mercurius after.
  */
-export function registerResponseCache(app: FastifyInstance, schema: GraphQLSchema, reads: CatalogueReads): onResolutionHookHandler {
+export function registerResponseCache(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  reads: CatalogueReads,
+  variant: (request: FastifyRequest) => string,
+): onResolutionHookHandler {
   const analysed = new Map<string, CacheTable[] | null>();
   const pending = new WeakMap<FastifyRequest, Pending>();
   const tablesOf = (query: string): CacheTable[] | null => {
@@ -46,7 +53,7 @@ export function registerResponseCache(app: FastifyInstance, schema: GraphQLSchem
 
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return;
-    const req = requestKey(request);
+    const req = requestKey(request, variant(request));
     if (req === null) return;
     const hit = reads.cachedResponse(request.viewer, req.key);
     if (hit !== undefined) return reply.type('application/json; charset=utf-8').send(hit);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalogue } from '../../src/store/demo-seed.js';
 import { codeOf, startServer, SUPERUSER, type GqlResult, type TestServer } from '../support/server.js';
@@ -101,6 +102,36 @@ describe('whole-response cache of catalogue queries', () => {
     expect([legacy.status, codeOf(legacy)]).toEqual([200, 'BAD_USER_INPUT']);
     const modern = await s.gql(costly, {}, admin, { accept: 'application/graphql-response+json' });
     expect([modern.status, codeOf(modern)]).toEqual([400, 'BAD_USER_INPUT']);
+  });
+});
+
+describe('responses holding signed file URLs', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startServer();
+    await seedCatalogue(s.core.store, { artefacts: 3, categories: 1, books: 1, figures: 1 });
+    admin = await s.signIn(SUPERUSER.username, SUPERUSER.password);
+  });
+  afterAll(() => s.close());
+
+  /** The first thumbnail URL of a page asked for through `host` (fetch would not send a Host header of ours). */
+  const thumbnailVia = (host: string) =>
+    new Promise<string>((resolve, reject) => {
+      const body = JSON.stringify({ query: '{ artefacts(first: 3) { nodes { image { thumbnailUrl } } } }' });
+      const req = request(`${s.url}/graphql`, { method: 'POST', headers: { host, 'content-type': 'application/json', authorization: `Bearer ${admin}` } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve((JSON.parse(text) as { data: { artefacts: { nodes: { image: { thumbnailUrl: string } }[] } } }).data.artefacts.nodes[0]?.image.thumbnailUrl ?? ''));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  // Without PUBLIC_URL, file URLs are on the address each request came to.
+  it('keeps one response per address the request came to', async () => {
+    expect(await thumbnailVia('archive-one.example.org')).toMatch(/^http:\/\/archive-one\.example\.org\//);
+    expect(await thumbnailVia('archive-two.example.org')).toMatch(/^http:\/\/archive-two\.example\.org\//);
   });
 });
 
