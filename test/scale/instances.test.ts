@@ -68,8 +68,10 @@ describe('several API instances over Redis', { timeout: 240_000 }, () => {
     });
   };
 
-  const create = async (s: TestServer, name: string): Promise<string> => {
-    const r = await uploadFiles(s.url, token, CREATE, { name, kind: 'HF' }, [{ name: `${name}.png`, data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) }]);
+  /** A batch of `count` copies of the panel photo, not started. */
+  const create = async (s: TestServer, name: string, count = 1): Promise<string> => {
+    const files = Array.from({ length: count }, (_, i) => ({ name: `${name}-${i + 1}.png`, data: readFileSync(path.join(SAMPLES_DIR, 'panel-photo.png')) }));
+    const r = await uploadFiles(s.url, token, CREATE, { name, kind: 'HF' }, files);
     const id = (r.body.data as { createBatch: { batch: { id: string } } } | null)?.createBatch.batch.id;
     if (!id) throw new Error(JSON.stringify(r.body));
     return id;
@@ -109,6 +111,18 @@ describe('several API instances over Redis', { timeout: 240_000 }, () => {
     // The invalidation travels through Redis: give it the moment it takes.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await names()).toContain('Made on the primary');
+  });
+
+  it('takes batches in turn through the remote worker, as in one process: a batch started later does not wait for an earlier one to finish', async () => {
+    // The primary has one artefact in flight (WORKERS=1), the worker one thread.
+    const first = await create(primary, 'fair-first', 3);
+    const later = await create(primary, 'fair-later');
+    const stage = async (b: string) => (await primary.gql<{ node: { stage: string } }>('query($b: ID!) { node(id: $b) { ... on Batch { stage } } }', { b }, token)).body.data?.node.stage;
+    await start(primary, first);
+    await start(primary, later);
+    await until(async () => (await stage(later)) === 'VETTING');
+    expect(await stage(first)).toBe('PROCESSING');
+    await until(async () => (await stage(first)) === 'VETTING');
   });
 
   it('signing out on the primary closes the session\'s sockets on the secondary (4401)', async () => {
