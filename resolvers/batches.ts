@@ -8,6 +8,7 @@ import type { ProcessingStep } from '../src/jobs/steps.js';
 import { artefactConnection } from './catalogue.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import type { Context } from './context.js';
+import { CREATION_ORDER, type ListOrder } from '../src/store/pagination.js';
 import { localId, toGlobalId } from './ids.js';
 import { upTo } from './until.js';
 import type { UploadPromise } from './upload.js';
@@ -91,8 +92,8 @@ export const batchResolvers: IResolvers<unknown, Context> = {
   },
   Query: {
     uploadLimits: (_p, _a, ctx) => ctx.services.batches.uploadLimits(ctx.viewer),
-    batches: (_p, args: ConnectionArgs & { stage?: BatchStage | null; search?: string | null }, ctx) => {
-      const l = ctx.services.batches.page(ctx.viewer, pageArgs(args), { stage: args.stage ?? null, search: args.search ?? null });
+    batches: (_p, args: ConnectionArgs & { stage?: BatchStage | null; search?: string | null; orderBy?: ListOrder | null }, ctx) => {
+      const l = ctx.services.batches.page(ctx.viewer, pageArgs(args), { stage: args.stage ?? null, search: args.search ?? null }, args.orderBy ?? CREATION_ORDER);
       return toConnection(l.page, l.count);
     },
   },

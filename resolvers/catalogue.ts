@@ -7,6 +7,7 @@ import type { FigureChange } from '../src/store/repositories/figure-changes.js';
 import type { Face, Figure } from '../src/store/repositories/figures.js';
 import type { StoredFile } from '../src/store/files.js';
 import type { OverlayKind } from '../src/services/overlays.js';
+import { CREATION_ORDER, type ListOrder } from '../src/store/pagination.js';
 import { pageArgs, toConnection, type ConnectionArgs } from './connection.js';
 import { withUpload, type UploadPromise } from './upload.js';
 import type { Context } from './context.js';
@@ -137,19 +138,20 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
   Query: {
     artefacts: (_p, args: ConnectionArgs & { filter?: ArtefactFilterInput | null; orderBy?: ArtefactOrder | null }, ctx) =>
       artefactConnection(ctx, args, toFilter(args.filter)),
-    categories: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
-      const { page, total } = await ctx.services.reads.categoryPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null });
+    categories: async (_p, args: ConnectionArgs & { search?: string | null; orderBy?: ListOrder | null }, ctx) => {
+      const { page, total } = await ctx.services.reads.categoryPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null, order: args.orderBy ?? CREATION_ORDER });
       return toConnection(page, () => total);
     },
-    books: async (_p, args: ConnectionArgs & { search?: string | null }, ctx) => {
-      const { page, total } = await ctx.services.reads.bookPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null });
+    books: async (_p, args: ConnectionArgs & { search?: string | null; orderBy?: ListOrder | null }, ctx) => {
+      const { page, total } = await ctx.services.reads.bookPage(ctx.viewer, { args: pageArgs(args), search: args.search ?? null, order: args.orderBy ?? CREATION_ORDER });
       return toConnection(page, () => total);
     },
-    figures: async (_p, args: ConnectionArgs & { named?: boolean | null; search?: string | null }, ctx) => {
+    figures: async (_p, args: ConnectionArgs & { named?: boolean | null; search?: string | null; orderBy?: ListOrder | null }, ctx) => {
       const { page, total } = await ctx.services.reads.figurePage(ctx.viewer, {
         args: pageArgs(args),
         named: args.named ?? null,
         search: args.search ?? null,
+        order: args.orderBy ?? CREATION_ORDER,
       });
       return toConnection(page, () => total);
     },

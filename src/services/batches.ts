@@ -4,7 +4,7 @@ import type { ArtefactKind } from '../artefact-kind.js';
 import type { Artefact } from '../store/repositories/artefacts.js';
 import type { Batch, BatchArtefact, BatchArtefactStatus, BatchStage } from '../store/repositories/batches.js';
 import type { StepFailure } from '../store/repositories/step-failures.js';
-import type { Listing, PageArgs } from '../store/pagination.js';
+import type { Listing, ListOrder, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRecorder } from './changes.js';
 import { lookUp } from './lookup.js';
@@ -62,9 +62,9 @@ export class BatchService {
   ) {}
 
   /** Batches, filtered by stage and name (any signed-in user). */
-  page(viewer: Viewer | null, args: PageArgs, filter: { stage: BatchStage | null; search: string | null }): Listing<Batch> {
+  page(viewer: Viewer | null, args: PageArgs, filter: { stage: BatchStage | null; search: string | null }, order: ListOrder): Listing<Batch> {
     requireViewer(viewer);
-    return this.store.batches.page(args, filter);
+    return this.store.batches.page(args, filter, order);
   }
 
   /** What one upload may hold (any signed-in user). */

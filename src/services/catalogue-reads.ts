@@ -2,7 +2,7 @@ import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion } from '../s
 import type { Book } from '../store/repositories/books.js';
 import type { Category, CategoryMembership } from '../store/repositories/categories.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
-import type { Page, PageArgs } from '../store/pagination.js';
+import type { ListOrder, Page, PageArgs } from '../store/pagination.js';
 import type { Store } from '../store/store.js';
 import type { CacheTable, ReadCache } from '../cache/read-cache.js';
 import type { ResponseCache, ResponseTicket } from '../cache/response-cache.js';
@@ -34,9 +34,9 @@ export class CatalogueReads {
   readonly categoriesByIds: Read<Ids, Category[]>;
   readonly booksByIds: Read<Ids, Book[]>;
   readonly figuresByIds: Read<Ids, Figure[]>;
-  readonly categoryPage: Read<{ args: PageArgs; search: string | null }, { page: Page<Category>; total: number }>;
-  readonly bookPage: Read<{ args: PageArgs; search: string | null }, { page: Page<Book>; total: number }>;
-  readonly figurePage: Read<{ args: PageArgs; named: boolean | null; search: string | null }, { page: Page<Figure>; total: number }>;
+  readonly categoryPage: Read<{ args: PageArgs; search: string | null; order: ListOrder }, { page: Page<Category>; total: number }>;
+  readonly bookPage: Read<{ args: PageArgs; search: string | null; order: ListOrder }, { page: Page<Book>; total: number }>;
+  readonly figurePage: Read<{ args: PageArgs; named: boolean | null; search: string | null; order: ListOrder }, { page: Page<Figure>; total: number }>;
   readonly categoryMemberCounts: Read<Ids, Map<string, number>>;
   readonly bookMembers: Read<{ bookId: string; args: PageArgs }, { page: Page<string>; total: number }>;
 
@@ -71,15 +71,15 @@ export class CatalogueReads {
     this.booksByIds = define('booksByIds', ['books'], (ids) => books.byIds(ids));
     this.figuresByIds = define('figuresByIds', ['figures'], (ids) => figures.byIds(ids));
     this.categoryPage = define('categoryPage', ['categories'], (q) => {
-      const l = categories.page(q.args, { search: q.search });
+      const l = categories.page(q.args, { search: q.search }, q.order);
       return { page: l.page, total: l.count() };
     });
     this.bookPage = define('bookPage', ['books'], (q) => {
-      const l = books.page(q.args, { search: q.search });
+      const l = books.page(q.args, { search: q.search }, q.order);
       return { page: l.page, total: l.count() };
     });
     this.figurePage = define('figurePage', ['figures'], (q) => {
-      const l = figures.page(q.args, { named: q.named, search: q.search });
+      const l = figures.page(q.args, { named: q.named, search: q.search }, q.order);
       return { page: l.page, total: l.count() };
     });
     this.categoryMemberCounts = define('categoryMemberCounts', ['categories'], (ids) => categories.memberCounts(ids));

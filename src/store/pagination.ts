@@ -60,6 +60,26 @@ export interface KeysetQuery {
   sortKey?: string;
 }
 
+/** How a browsable list is sorted; creation order (seq) breaks ties. */
+export interface ListOrder {
+  by: 'CREATED' | 'UPDATED' | 'NAME';
+  direction: 'ASC' | 'DESC';
+}
+
+export const CREATION_ORDER: ListOrder = { by: 'CREATED', direction: 'ASC' };
+
+/** `q` sorted by an SQL expression (selected as `sort_key`) before seq; by seq alone when undefined. */
+export const sortedBy = (q: KeysetQuery, sortKey: string | undefined, direction: 'ASC' | 'DESC'): KeysetQuery => ({
+  ...q,
+  sql: sortKey === undefined ? q.sql : q.sql.replace(/^SELECT /, `SELECT ${sortKey} AS sort_key, `),
+  sortKey,
+  descending: direction === 'DESC',
+});
+
+/** `q` in a list order, given the SQL of its last-change and name columns (names sort case-insensitively). */
+export const ordered = (q: KeysetQuery, order: ListOrder, columns: { updated: string; name: string }): KeysetQuery =>
+  sortedBy(q, order.by === 'UPDATED' ? columns.updated : order.by === 'NAME' ? `lower(${columns.name})` : undefined, order.direction);
+
 /**
  * Keyset pagination both ways: forward with first/after, backward with last/before. One statement
  * per page; the page fetches one extra row to know whether more exist in that direction.

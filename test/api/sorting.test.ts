@@ -96,6 +96,33 @@ describe('sorting with cursors both ways', () => {
   });
 });
 
+describe('sorting the other lists people browse', () => {
+  it('sorts categories, books, figures and batches by name both ways, with cursors', async () => {
+    const store = s.core.store;
+    for (const name of ['Trade', 'charity', 'Banquets']) store.categories.create({ name, description: null });
+    for (const title of ['Minute book 1910', 'annual reports', 'Minute book 1906']) store.books.create({ title, subtitle: null });
+    for (const label of ['Tan Kah Kee', 'lim Nee Soon', null]) store.figures.create({ label, headshotSha256: null, origin: 'SEED' });
+    const lists = [
+      { field: 'categories', name: 'name', want: ['Banquets', 'charity', 'Trade'] },
+      { field: 'books', name: 'title', want: ['annual reports', 'Minute book 1906', 'Minute book 1910'] },
+      { field: 'figures', name: 'label', want: [null, 'lim Nee Soon', 'Tan Kah Kee'] },
+    ];
+    for (const { field, name, want } of lists) {
+      const query = `query($after: String, $before: String, $first: Int, $last: Int, $o: ListOrder) { ${field}(first: $first, after: $after, last: $last, before: $before, orderBy: $o) {
+        nodes { ${name} } pageInfo { endCursor startCursor } } }`;
+      type Listed = Record<string, { nodes: Record<string, string | null>[]; pageInfo: { endCursor: string; startCursor: string } }>;
+      const read = async (vars: Record<string, unknown>) => (await s.gql<Listed>(query, vars, token)).body.data?.[field];
+      const first = await read({ first: 2, o: { by: 'NAME', direction: 'ASC' } });
+      const rest = await read({ first: 2, after: first?.pageInfo.endCursor, o: { by: 'NAME', direction: 'ASC' } });
+      expect([...(first?.nodes ?? []), ...(rest?.nodes ?? [])].map((n) => n[name]), field).toEqual(want);
+      const last = await read({ last: 2, o: { by: 'NAME', direction: 'DESC' } });
+      expect(last?.nodes.map((n) => n[name]), field).toEqual([want[1], want[0]]);
+    }
+    const batches = await s.gql<{ batches: { nodes: { name: string }[] } }>('{ batches(orderBy: { by: CREATED, direction: DESC }) { nodes { name } } }', {}, token);
+    expect(batches.body.errors).toBeUndefined();
+  });
+});
+
 describe('filters', () => {
   it('by creation date', async () => {
     const r = await page({ first: 10, filter: { kind: 'MM', createdAfter: '2026-01-03T00:00:00.000Z', createdBefore: '2026-01-05T00:00:00.000Z' } });

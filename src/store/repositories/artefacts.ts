@@ -3,7 +3,7 @@ import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
 import type { ArtefactKind } from '../../artefact-kind.js';
 import { Conditions } from '../conditions.js';
-import { likePattern, listing, nextSeq, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
+import { likePattern, listing, nextSeq, ordered, sortedBy, type KeysetQuery, type Listing, type PageArgs } from '../pagination.js';
 
 export type KindSource = 'CLASSIFIER' | 'FACE_CHECK' | 'UPLOADER' | 'EDITOR';
 /** FACE_CHECK is stored as the machine's (CLASSIFIER) with kind_by_faces set (migration 10). */
@@ -242,20 +242,16 @@ export class ArtefactRepository {
 
   private filterQuery(filter: ArtefactFilter, order: ArtefactOrder): KeysetQuery {
     const { where, params } = this.conditions(filter);
-    const sortKey = this.sortKey(filter, order);
-    const select = sortKey === undefined ? SELECT : SELECT.replace(' FROM ', `, ${sortKey} AS sort_key FROM `);
-    return { sql: `${select} WHERE ${where}`, params, seq: 'a.seq', sortKey, descending: order.direction === 'DESC' };
+    const q = { sql: `${SELECT} WHERE ${where}`, params, seq: 'a.seq' };
+    if (order.by === 'RELEVANCE') return sortedBy(q, this.relevance(filter), order.direction);
+    return ordered(q, { by: order.by, direction: order.direction }, { updated: 'a.updated_at', name: 'a.name' });
   }
 
   /**
-   * The SQL the order sorts by before creation order. RELEVANCE is FTS5's bm25 of the search (lower
-   * is better, so ASC puts the best first); without a full-text search (under 3 characters, or a
-   * match by a figure's name only) every row ties at 0.
+   * RELEVANCE: FTS5's bm25 of the search (lower is better, so ASC puts the best first); without a
+   * full-text search (under 3 characters, or a match by a figure's name only) every row ties at 0.
    */
-  private sortKey(filter: ArtefactFilter, order: ArtefactOrder): string | undefined {
-    if (order.by === 'UPDATED') return 'a.updated_at';
-    if (order.by === 'NAME') return 'lower(a.name)';
-    if (order.by !== 'RELEVANCE') return undefined;
+  private relevance(filter: ArtefactFilter): string {
     const search = filter.search?.trim() ?? '';
     if ([...search].length < 3) return '0';
     // The phrase as an SQL string literal (quotes doubled), matched literally as in conditions().

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { CREATION_ORDER, listing, nextSeq, ordered, type ListOrder, type Listing, type PageArgs } from '../pagination.js';
 
 export type BatchStage = 'UPLOAD_PENDING' | 'QUEUED' | 'PROCESSING' | 'CANCELLED' | 'VETTING' | 'INTEGRATING' | 'COMPLETED';
 export type BatchArtefactStatus = 'UNPROCESSED' | 'PROCESSING' | 'PROCESSED' | 'FAILED' | 'CONFIRMED' | 'INTEGRATED';
@@ -96,9 +96,10 @@ export class BatchRepository {
     return this.db.query<BatchRow>(`SELECT * FROM batches WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toBatch);
   }
 
-  page(args: PageArgs, filter: { stage?: BatchStage | null; search?: string | null; createdBy?: string | null }): Listing<Batch> {
+  page(args: PageArgs, filter: { stage?: BatchStage | null; search?: string | null; createdBy?: string | null }, order: ListOrder = CREATION_ORDER): Listing<Batch> {
     const c = new Conditions().when(filter.stage, 'stage = ?').when(filter.createdBy, 'created_by = ?').like(filter.search, 'name');
-    return listing<BatchRow, Batch>(this.db, { sql: `SELECT * FROM batches WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toBatch);
+    const q = ordered({ sql: `SELECT * FROM batches WHERE ${c.sql}`, params: c.params, seq: 'seq' }, order, { updated: 'updated_at', name: 'name' });
+    return listing<BatchRow, Batch>(this.db, q, args, toBatch);
   }
 
   addArtefact(batchId: string, artefactId: string): void {

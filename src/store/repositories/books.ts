@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { CREATION_ORDER, listing, nextSeq, ordered, type ListOrder, type Listing, type PageArgs } from '../pagination.js';
 
 export interface Book {
   id: string;
@@ -50,9 +50,10 @@ export class BookRepository {
     return this.db.query<BookRow>(`SELECT * FROM books WHERE id IN (${placeholders(ids.length)})`).all(...ids).map(toBook);
   }
 
-  page(args: PageArgs, filter: { search?: string | null }): Listing<Book> {
+  page(args: PageArgs, filter: { search?: string | null }, order: ListOrder = CREATION_ORDER): Listing<Book> {
     const c = new Conditions().like(filter.search, 'title', 'subtitle');
-    return listing<BookRow, Book>(this.db, { sql: `SELECT * FROM books WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toBook);
+    const q = ordered({ sql: `SELECT * FROM books WHERE ${c.sql}`, params: c.params, seq: 'seq' }, order, { updated: 'updated_at', name: 'title' });
+    return listing<BookRow, Book>(this.db, q, args, toBook);
   }
 
   update(id: string, changes: { title?: string; subtitle?: string | null }): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Conditions } from '../conditions.js';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { CREATION_ORDER, listing, nextSeq, ordered, type ListOrder, type Listing, type PageArgs } from '../pagination.js';
 
 export interface Category {
   id: string;
@@ -87,9 +87,10 @@ export class CategoryRepository {
     return row && toCategory(row);
   }
 
-  page(args: PageArgs, filter: { search?: string | null }): Listing<Category> {
+  page(args: PageArgs, filter: { search?: string | null }, order: ListOrder = CREATION_ORDER): Listing<Category> {
     const c = new Conditions().like(filter.search, 'name', 'description');
-    return listing<CategoryRow, Category>(this.db, { sql: `SELECT * FROM categories WHERE ${c.sql}`, params: c.params, seq: 'seq' }, args, toCategory);
+    const q = ordered({ sql: `SELECT * FROM categories WHERE ${c.sql}`, params: c.params, seq: 'seq' }, order, { updated: 'updated_at', name: 'name' });
+    return listing<CategoryRow, Category>(this.db, q, args, toCategory);
   }
 
   update(id: string, changes: { name?: string; description?: string | null }): void {

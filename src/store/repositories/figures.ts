@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { placeholders } from '../db.js';
-import { likePattern, listing, nextSeq, type Listing, type PageArgs } from '../pagination.js';
+import { CREATION_ORDER, likePattern, listing, nextSeq, ordered, type ListOrder, type Listing, type PageArgs } from '../pagination.js';
 
 export type FigureOrigin = 'PIPELINE' | 'SEED' | 'HUMAN';
 export type FaceAssignment = 'AUTO' | 'SUGGESTED' | 'HUMAN' | 'NEW' | 'UNASSIGNED';
@@ -164,7 +164,7 @@ export class FigureRepository {
     return row && toFigure(row);
   }
 
-  page(args: PageArgs, filter: { named?: boolean | null; search?: string | null }): Listing<Figure> {
+  page(args: PageArgs, filter: { named?: boolean | null; search?: string | null }, order: ListOrder = CREATION_ORDER): Listing<Figure> {
     const where = ['1 = 1'];
     const params: unknown[] = [];
     if (filter.named === true) where.push('label IS NOT NULL');
@@ -174,7 +174,9 @@ export class FigureRepository {
       where.push(`(${forms.map(() => `label LIKE ? ESCAPE '\\'`).join(' OR ')})`);
       params.push(...forms.map(likePattern));
     }
-    return listing<FigureRow, Figure>(this.db, { sql: `SELECT * FROM figures WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, args, toFigure);
+    // Unnamed figures sort as the empty name: first from A, last from Z.
+    const q = ordered({ sql: `SELECT * FROM figures WHERE ${where.join(' AND ')}`, params, seq: 'seq' }, order, { updated: 'updated_at', name: "COALESCE(label, '')" });
+    return listing<FigureRow, Figure>(this.db, q, args, toFigure);
   }
 
   /** `updatedAt` is now unless given (an undo puts the old time back). */
