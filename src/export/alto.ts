@@ -42,6 +42,8 @@ export function altoXml(record: ArtefactRecord, now: Date = new Date()): string 
   const pageEl = doc.ele('Layout').ele('Page', { ID: 'page1', PHYSICAL_IMG_NR: 1, WIDTH: page.width, HEIGHT: page.height, PROCESSINGREFS: 'ocr', LANG: 'zh-Hant' });
   const space = pageEl.ele('PrintSpace', { HPOS: 0, VPOS: 0, WIDTH: page.width, HEIGHT: page.height });
   lines.forEach((line, i) => textBlock(space, line, blockId(i), page));
+  // Seals are provenance, not text: illustrations of type stamp, outside the reading order.
+  (layout.seals ?? []).forEach((seal, i) => space.ele('Illustration', { ID: `seal${i + 1}`, ...position(seal.box, page), TYPE: 'stamp' }));
   return doc.end({ prettyPrint: true });
 }
 

@@ -24,7 +24,8 @@ const rectPoints = (quad: Quad, page: Size): string => {
 /**
  * A minutes page's stored OCR layout as PAGE XML 2019: one text region per line (a column, a heading
  * or a note), listed in reading order (columns top to bottom, right to left), each line one word of
- * glyphs with their boxes; every glyph's reading and then its alternatives as TextEquivs with confidences.
+ * glyphs with their boxes; every glyph's reading and then its alternatives as TextEquivs with
+ * confidences; the page's seals as graphic regions of type stamp.
  */
 export function pageXml(record: ArtefactRecord, now: Date = new Date()): string {
   const layout = storedLayout(record);
@@ -55,6 +56,8 @@ export function pageXml(record: ArtefactRecord, now: Date = new Date()): string 
     lines.forEach((_, i) => group.ele('RegionRefIndexed', { index: i + 1, regionRef: regionId(i) }));
   }
   lines.forEach((line, i) => textRegion(pageEl, line, regionId(i), page));
+  // Seals are provenance, not text: PAGE's graphic regions of type stamp, outside the reading order.
+  (layout.seals ?? []).forEach((seal, i) => pageEl.ele('GraphicRegion', { id: `s${i + 1}`, type: 'stamp' }).ele('Coords', { points: points(seal.box, page) }));
   return doc.end({ prettyPrint: true });
 }
 

@@ -1,13 +1,14 @@
 import { AppError } from '../errors.js';
-import type { OcrLine, OcrPage, Quad } from '../ocr/types.js';
+import type { OcrLine, OcrPage, OcrSeal, Quad } from '../ocr/types.js';
 import type { ArtefactRecord } from '../services/exports.js';
 
 /**
  * The OCR layout the ResultWriter stores in the `ocrLayout` field (the page's size is the artefact's):
- * the main lines in reading order and, in layouts stored since notes were kept apart, the notes, each
- * after the main line it follows (`after`: how many main lines come before it).
+ * the main lines in reading order and, in layouts stored since notes and seals were kept apart, the
+ * notes, each after the main line it follows (`after`: how many main lines come before it), and the
+ * red seals and stamps found on the page.
  */
-export type StoredLayout = Pick<OcrPage, 'orientation' | 'rotation' | 'lines'> & { notes?: (OcrLine & { after: number })[] };
+export type StoredLayout = Pick<OcrPage, 'orientation' | 'rotation' | 'lines'> & { notes?: (OcrLine & { after: number })[]; seals?: OcrSeal[] };
 
 export interface Rect {
   x: number;

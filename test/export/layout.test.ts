@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedExportCatalogue, SAMPLE_LAYOUT, type ExportCatalogue } from '../support/export-catalogue.js';
+import { toGlobalId } from '../../resolvers/ids.js';
 import { xmllint } from '../support/schemas.js';
 import { startServer, SUPERUSER, type TestServer } from '../support/server.js';
 
@@ -74,6 +75,22 @@ describe('OCR layout exports: PAGE XML 2019 and ALTO 4', () => {
     expect(xmllint(page.replace('<Coords points=', '<Coords dots='), 'pagecontent-2019-07-15.xsd').valid).toBe(false);
     const alto = await text(`/export/alto/${c.global.minutes}.xml`);
     expect(xmllint(alto.replace(/ GC="[\d.]+"/, ' GC="2"'), 'alto-4-4.xsd').valid).toBe(false);
+  });
+
+  it('exports the seals of a page as stamps, outside the reading order, and both documents still validate', async () => {
+    const seal = { box: [{ x: 300, y: 40 }, { x: 360, y: 40 }, { x: 360, y: 100 }, { x: 300, y: 100 }], inkShare: 0.6 };
+    const sealed = s.core.store.artefacts.create({ name: 'Sealed page', originalFilename: 'sealed.jpg', fileSha256: s.core.store.artefacts.byId(c.minutes)?.fileSha256 as string, kind: 'MM', kindSource: 'CLASSIFIER', createdBy: null });
+    s.core.store.artefacts.writeFields(sealed.id, [
+      { field: 'ocrLayout', value: JSON.stringify({ ...SAMPLE_LAYOUT, notes: [], seals: [seal] }), origin: 'MACHINE', step: 'ocr.read', model: 'test' },
+    ]);
+    const id = toGlobalId('Artefact', sealed.id);
+    const page = await text(`/export/page/${id}.xml`);
+    expect(xmllint(page, 'pagecontent-2019-07-15.xsd')).toEqual({ valid: true, errors: '' });
+    expect(page).toMatch(/<GraphicRegion id="s1" type="stamp">\s*<Coords points="300,40 360,40 360,100 300,100"\/>/);
+    expect(page).not.toMatch(/regionRef="s1"/);
+    const alto = await text(`/export/alto/${id}.xml`);
+    expect(xmllint(alto, 'alto-4-4.xsd')).toEqual({ valid: true, errors: '' });
+    expect(alto).toContain('<Illustration ID="seal1" HPOS="300" VPOS="40" WIDTH="60" HEIGHT="60" TYPE="stamp"/>');
   });
 
   it('needs a session (even with PUBLIC_EXPORTS off or on), and says NOT_FOUND for artefacts without a layout', async () => {
