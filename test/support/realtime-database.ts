@@ -2,8 +2,9 @@ import { createServer } from 'node:net';
 import FirebaseServer from 'firebase-server';
 
 /**
- * The Realtime Database on loopback: the npm `firebase-server` (the RTDB wire protocol; see
- * ../shared/FINDINGS.md), reached by firebase-admin through FIREBASE_DATABASE_EMULATOR_HOST. It can
+ * The Realtime Database on loopback: the npm `firebase-server` (the RTDB wire protocol; it needs
+ * firebase 8.10.1 beside it, and firebase-admin's ref.get() hangs against it, so reads use once()),
+ * reached by firebase-admin through FIREBASE_DATABASE_EMULATOR_HOST. It can
  * go down and come back on the same port with its data, or come back empty (a lost database).
  */
 export class RealtimeDatabase {
