@@ -4,8 +4,8 @@
  * directly, and refuses while a server holds DATA_DIR. Run again, it leaves a seeded catalogue as it is.
  */
 import { createApp } from '../src/app.js';
-import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js';
-import { prepareDataDir, servingProcess } from '../src/data-dir.js';
+import { loadConfigOrExit } from '../src/config.js';
+import { servingProcess } from '../src/data-dir.js';
 import { countSeeded, seedCatalogue } from '../src/store/demo-seed.js';
 
 const MAX_ARTEFACTS = 100_000;
@@ -15,14 +15,7 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
-loadDotEnv();
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message, 2);
-  throw error;
-}
+const config = loadConfigOrExit();
 const given = process.argv[2] ?? '200';
 const artefacts = Number(given);
 if (!/^\d+$/.test(given) || artefacts < 1 || artefacts > MAX_ARTEFACTS) {
@@ -32,7 +25,6 @@ const server = servingProcess(config.dataDir);
 if (server !== null) {
   fail(`A server (pid ${server.pid}, ${server.url}) is running on DATA_DIR ${config.dataDir}: stop it first, then seed.`, 1);
 }
-prepareDataDir(config.dataDir);
 const app = await createApp(config);
 try {
   const seeded = countSeeded(app.store);

@@ -1,5 +1,4 @@
 import type { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { MQEmitter } from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
@@ -39,6 +38,7 @@ import { ModelStatusService } from './services/model-status.js';
 import { NodeService } from './services/nodes.js';
 import { TraceService } from './services/traces.js';
 import { UserService } from './services/users.js';
+import { prepareDataDir } from './data-dir.js';
 import { Store } from './store/store.js';
 import { TraceWriter } from './tracing/trace-writer.js';
 import { createArtefactPool } from '../workers/artefact-pool.js';
@@ -157,7 +157,7 @@ function redisEmitter(url: string, log: Log): MQEmitter {
 /** The model store under DATA_DIR, with the required models verified. */
 async function openModels(config: Config): Promise<ModelStore> {
   // Only the server's user may read the database, the images and the generated password.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.dataDir);
   const models = await ModelStore.open({ cacheDir: path.join(config.dataDir, 'models') });
   await models.ensureRequired();
   return models;

@@ -1,12 +1,9 @@
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** A start-up problem the operator fixes by changing one variable: said in a line, not a stack trace. */
+/** A start-up problem the operator fixes by changing the variable its message names: said in a line, not a stack trace. */
 export class StartupError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'StartupError';
   }
@@ -19,7 +16,7 @@ export function prepareDataDir(dataDir: string): void {
     accessSync(dataDir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new StartupError('DATA_DIR', `DATA_DIR ${dataDir} is not a folder this user can write (${code}); set DATA_DIR to one that is`);
+    throw new StartupError(`DATA_DIR ${dataDir} is not a folder this user can write (${code}); set DATA_DIR to one that is`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { loadConfigOrExit, type Config } from './config.js';
-import { markServing, prepareDataDir, StartupError } from './data-dir.js';
+import { markServing, StartupError } from './data-dir.js';
 import { isAppError } from './errors.js';
 import { buildServer } from './server.js';
 
@@ -9,15 +9,14 @@ process.env.ORT_DISABLE_TELEMETRY ??= '1';
 function listenProblem(error: unknown, config: Config): StartupError | null {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${config.host}:${config.port}`;
-  if (code === 'EADDRINUSE') return new StartupError('PORT', `port ${where} is already in use (another server?); set PORT to a free port, or PORT=0 to pick one`);
-  if (code === 'EACCES') return new StartupError('PORT', `this user may not listen on ${where} (ports below 1024 need privileges); set PORT to 1024 or above`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new StartupError('HOST', `${config.host} is not an address of this machine; set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`);
+  if (code === 'EADDRINUSE') return new StartupError(`port ${where} is already in use (another server?); set PORT to a free port, or PORT=0 to pick one`);
+  if (code === 'EACCES') return new StartupError(`this user may not listen on ${where} (ports below 1024 need privileges); set PORT to 1024 or above`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new StartupError(`${config.host} is not an address of this machine; set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`);
   return null;
 }
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  prepareDataDir(config.dataDir);
   const { app } = await buildServer(config);
   try {
     await app.listen({ port: config.port, host: config.host });
