@@ -19,6 +19,8 @@ import type { ModelStore } from './model-store/store.js';
 
 // pino's number for the error level.
 const ERROR_LEVEL = 50;
+/** How long closing waits for responses still being sent before it cuts their connections. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface Server {
   app: FastifyInstance;
@@ -50,6 +52,12 @@ export async function buildServer(config: Config, extraReadiness: Record<string,
       },
     },
     trustProxy: config.trustProxy,
+  });
+  // Closing waits for requests in flight, but a client that stopped reading a response (a download
+  // left half-read) would hold it forever: after a grace period their connections are cut.
+  app.addHook('preClose', (done) => {
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    done();
   });
   // First, before anything listens: a required model that is missing or corrupt stops the boot.
   const core = await createApp(config, { log: (message, error) => app.log.warn({ err: error }, message) });
