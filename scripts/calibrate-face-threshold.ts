@@ -1,14 +1,19 @@
 /**
  * Measures how similar face embeddings of the same face and of different people are, to choose
- * the matcher's thresholds (src/pipelines/faces/match.ts). No labelled face set can be had offline,
- * so: faces found by the detector in the face-api demo photos (21 different people, large faces)
- * and the two sample event photos; same-face pairs are a face against its variants
- * (scripts/lib/face-variants.ts); different-person pairs are different faces.
+ * the matcher's thresholds (src/pipelines/faces/match.ts), from two sources:
+ * - faces found by the detector in the face-api demo photos (21 different people, large faces)
+ *   and the two sample event photos; same-face pairs are a face against its variants
+ *   (scripts/lib/face-variants.ts); different-person pairs are different faces;
+ * - the identify fixture (test/fixtures/identify): genuine pairs are two photos' views of one
+ *   person, impostor pairs two people's; its test views are decided against its training photos.
  *
  *   npm run faces:calibrate
  *
- * Prints the distributions, a threshold sweep, and what the current defaults decide on genuine
- * queries (the person is a known figure) and impostor queries (the person is not).
+ * Prints the distributions, a threshold sweep, what the current defaults decide on genuine
+ * queries (the person is a known figure) and impostor queries (the person is not), and the
+ * thresholds the rule gives: `assign` halfway between the highest different-person similarity and
+ * the lowest genuine one of the fixture (the same margin on each side), `suggest` at the highest
+ * different-person similarity (above it, a person should look; at or below, it could be anyone).
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,9 +26,12 @@ import { FACE_EMBEDDER_MODEL, loadFaceEmbedder, type FaceEmbedder } from '../src
 import { decodeRgb, type RgbPixels } from '../src/pipelines/faces/image.js';
 import { cosineSimilarity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars } from '../src/pipelines/faces/match.js';
 import type { FaceBox } from '../src/pipelines/faces/box.js';
-import { FACE_DETECTOR_MODEL, loadUltraFace } from '../src/pipelines/faces/ultraface.js';
+import { FACE_DETECTOR_MODEL, loadUltraFace, type UltraFace } from '../src/pipelines/faces/ultraface.js';
 import { Tracer } from '../src/tracing/tracer.js';
 import { faceVariants, type FaceVariant } from './lib/face-variants.js';
+import { fixtureImages, largestFace } from './lib/identify-fixture.js';
+
+const IDENTIFY_FIXTURE = path.resolve(process.cwd(), 'test/fixtures/identify');
 
 /** Faces at least this large (box's larger side) are used as identities. */
 const IDENTITY_MIN_PX = 60;
@@ -123,7 +131,7 @@ const main = async (): Promise<void> => {
 
   console.log('\n## Threshold sweep: share of pairs at or above t');
   console.log('t      same(>=min px)  different  different(variants)');
-  for (let t = 0.86; t <= 0.985; t += 0.01) {
+  for (let t = 0.5; t <= 0.985; t += 0.04) {
     const share = (a: readonly number[]): string => `${((100 * a.filter((v) => v >= t).length) / a.length).toFixed(1)}%`;
     console.log(`${t.toFixed(2)}   ${share(sameIdentifiable).padEnd(14)}  ${share(different).padEnd(9)}  ${share(differentVariants)}`);
   }
@@ -154,6 +162,59 @@ const main = async (): Promise<void> => {
   console.log(`genuine queries (${variants.length}): ${print(genuine)}`);
   console.log(`impostor queries (${variants.length}): ${print(impostor)}`);
   console.log(`lead of the right figure over the runner-up, when it is first: ${describe(gaps)}`);
+
+  const fixture = await calibrateOnFixture(detector, embedder);
+  const highestDifferent = Math.max(fixture.highestImpostor, ...different, ...differentVariants);
+  const assign = (highestDifferent + fixture.lowestGenuine) / 2;
+  console.log(`\n## Thresholds by the rule`);
+  console.log(`highest different-person similarity ${highestDifferent.toFixed(3)} (fixture ${fixture.highestImpostor.toFixed(3)}); lowest genuine (fixture) ${fixture.lowestGenuine.toFixed(3)}`);
+  console.log(`assign = ${assign.toFixed(3)} (margin ${(assign - highestDifferent).toFixed(3)} above the highest different-person pair, ${(fixture.lowestGenuine - assign).toFixed(3)} below the lowest genuine pair); suggest = ${highestDifferent.toFixed(3)}`);
+};
+
+/** Genuine and impostor pairs of the identify fixture, and what the defaults decide for its test views. */
+const calibrateOnFixture = async (detector: UltraFace, embedder: FaceEmbedder): Promise<{ lowestGenuine: number; highestImpostor: number }> => {
+  const images = await fixtureImages(IDENTIFY_FIXTURE);
+  const faces: { photo: RgbPixels; box: FaceBox }[] = [];
+  for (const image of images) faces.push(await largestFace(image.file, detector));
+  const embeddings = await embedAll(embedder, faces);
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  images.forEach((a, i) =>
+    images.forEach((b, j) => {
+      if (j > i) (a.identity === b.identity ? genuine : impostor).push(cosineSimilarity(embeddings[i] as Float32Array, embeddings[j] as Float32Array));
+    }),
+  );
+  console.log(`\n## Identify fixture (${images.length} images, ${new Set(images.map((i) => i.identity)).size} identities)`);
+  console.log(`genuine pairs:  ${describe(genuine)}`);
+  console.log(`impostor pairs: ${describe(impostor)}`);
+  // Its training photos are the figures; its test views the queries, known people and unknown ones.
+  const training = images.flatMap((image, i) => (image.file.includes(`${path.sep}train${path.sep}`) ? [{ image, embedding: embeddings[i] as Float32Array }] : []));
+  const figures: FigureExemplars[] = [...new Set(training.map((t) => t.image.identity))].map((figureId) => ({
+    figureId,
+    exemplars: training.filter((t) => t.image.identity === figureId).map((t) => t.embedding),
+  }));
+  const outcomes = new Map<string, number>();
+  const leads: number[] = [];
+  images.forEach((image, i) => {
+    if (image.file.includes(`${path.sep}train${path.sep}`)) return;
+    const known = figures.some((f) => f.figureId === image.identity);
+    const decision = matchFace(embeddings[i] as Float32Array, Math.max((faces[i] as { box: FaceBox }).box.width, (faces[i] as { box: FaceBox }).box.height), figures);
+    const [top, runnerUp] = decision.candidates;
+    if (known && top?.figureId === image.identity && runnerUp !== undefined) leads.push(top.similarity - runnerUp.similarity);
+    const what =
+      decision.outcome === 'assigned'
+        ? decision.figureId === image.identity
+          ? 'assigned (right)'
+          : 'assigned (WRONG)'
+        : decision.outcome === 'suggested'
+          ? `suggested/${decision.reason}`
+          : 'unknown';
+    const key = `${known ? 'known' : 'unknown person'}: ${what}`;
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  });
+  console.log(`decisions with the defaults: ${[...outcomes.entries()].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(`lead of the right figure over the runner-up: ${describe(leads)}`);
+  return { lowestGenuine: Math.min(...genuine), highestImpostor: Math.max(...impostor) };
 };
 
 await main();

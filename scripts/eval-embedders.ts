@@ -7,20 +7,16 @@
  * here). Every pair of images is genuine (same person) or impostor. Prints per model: the lowest
  * genuine and highest impostor cosine similarity, their margin, d′, and the share of genuine pairs
  * above the highest impostor (TAR at FAR < 1 / impostor pairs).
- * The product's embedder: --model face-api=models/face-embedder/face_recognition_128.onnx:150:1
+ * The product's embedder: --model faceres=models/face-embedder/faceres.onnx:224:1
  */
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { ModelStore } from '../src/model-store/store.js';
 import { chipSquare } from '../src/pipelines/faces/chip.js';
 import { cropSquare } from '../src/pipelines/faces/crop.js';
-import { detectFaces } from '../src/pipelines/faces/detect.js';
-import { decodeRgb } from '../src/pipelines/faces/image.js';
 import { FACE_DETECTOR_MODEL, loadUltraFace } from '../src/pipelines/faces/ultraface.js';
-import { collectingTracer } from '../src/tracing/tracer.js';
-import { IMAGE_FILE } from './lib/enrol.js';
+import { fixtureImages, largestFace } from './lib/identify-fixture.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string', multiple: true } } });
 const dir = positionals[0];
@@ -36,24 +32,15 @@ if (dir === undefined || specs.length === 0) {
   process.exit(2);
 }
 
-const labels = JSON.parse(await readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, string>;
-const images: { identity: string; file: string }[] = [];
-for (const person of (await readdir(path.join(dir, 'train'))).sort()) {
-  for (const file of (await readdir(path.join(dir, 'train', person))).filter((f) => IMAGE_FILE.test(f)).sort()) {
-    images.push({ identity: person, file: path.join(dir, 'train', person, file) });
-  }
-}
-for (const [file, person] of Object.entries(labels)) images.push({ identity: person === 'unknown' ? `unknown ${file}` : person, file: path.join(dir, 'test', file) });
+const images = await fixtureImages(dir);
 
 const store = await ModelStore.open({ cacheDir: path.join(process.env.DATA_DIR ?? 'data', 'models') });
 const detector = await loadUltraFace(await store.path(FACE_DETECTOR_MODEL));
 const sessions = await Promise.all(specs.map((s) => ort.InferenceSession.create(s.file, { intraOpNumThreads: 1 })));
 const embeddings: Float32Array[][] = specs.map(() => []);
 for (const image of images) {
-  const photo = await decodeRgb(await readFile(image.file));
-  const { faces } = await detectFaces(photo, detector, collectingTracer().tracer);
-  const face = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-  if (face === undefined) throw new Error(`${image.file}: no face found`);
+  const face = await largestFace(image.file, detector);
+  const { photo } = face;
   for (const [k, spec] of specs.entries()) {
     const session = sessions[k];
     if (session === undefined) continue;

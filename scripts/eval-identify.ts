@@ -69,7 +69,9 @@ try {
           ? `suggested (${decision.reason})`
           : decision.outcome === 'unknown'
             ? 'unknown'
-            : `assigned ${assigned}`;
+            : decision.outcome === 'deferred'
+              ? `not decided (${decision.reason}: ${decision.waitingExemplars} exemplars waiting)`
+              : `assigned ${assigned}`;
     const candidates = (decision?.candidates ?? []).map((c) => `${labelOf(c.figureId)} ${c.similarity.toFixed(3)}`).join(', ');
     console.log(`${file}: truth=${truth} ${what}; faces=${result.faces.length}${face ? ` size=${Math.round(Math.max(face.box.w, face.box.h))}px` : ''}; candidates: ${candidates || 'none'}`);
   }

@@ -31,7 +31,7 @@ export interface PhotoFace {
   score: number;
   quality: number;
   sharpness: number;
-  /** L2-normalised 128-d face embedding. */
+  /** L2-normalised face embedding (EMBEDDING_DIMENSIONS values, of FACE_EMBEDDER_MODEL). */
   embedding: Float32Array;
   /** 160×160 JPEG for a new figure's picture. */
   headshotJpeg: Uint8Array;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId } from '../../resolvers/ids.js';
+import { FACE_EMBEDDER_MODEL } from '../../src/pipelines/faces/embed.js';
 import { batchOf, until } from '../support/batches.js';
 import { CloudStorage } from '../support/cloud-storage.js';
 import { collection, mirrorEnv } from '../support/mirror.js';
@@ -148,7 +149,7 @@ describe('the Firebase mirror', () => {
     const embedding = new Float32Array([0.5, -1, 0, 1]);
     const named = store.figures.addFace({
       artefactId: local(artefactId), sourceSha256: null, figureId: figure.id, box: { x: 10, y: 20, w: 30, h: 40 },
-      embedding, embeddingModel: 'face-api-recognition-128', isExemplar: true, assignment: 'HUMAN', similarity: 1,
+      embedding, embeddingModel: FACE_EMBEDDER_MODEL, isExemplar: true, assignment: 'HUMAN', similarity: 1,
     });
     const loose = store.figures.addFace({ artefactId: local(artefactId), sourceSha256: null, figureId: null, box: { x: 0, y: 0, w: 5, h: 5 }, assignment: 'UNASSIGNED' });
     await synced();

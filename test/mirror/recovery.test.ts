@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId } from '../../resolvers/ids.js';
+import { EMBEDDING_DIMENSIONS, FACE_EMBEDDER_MODEL } from '../../src/pipelines/faces/embed.js';
 import { batchOf, until } from '../support/batches.js';
 import { CloudStorage } from '../support/cloud-storage.js';
 import { collection, mirrorEnv, PROJECT } from '../support/mirror.js';
@@ -155,7 +156,7 @@ describe('the Firebase mirror across a crash, a lost database and a restore', ()
     const figure = running.core.store.figures.create({ label: 'Chan Tai-man', headshotSha256: null, origin: 'HUMAN' });
     running.core.store.figures.addFace({
       artefactId: parseGlobalId(group.artefactId)?.id as string, sourceSha256: null, figureId: figure.id, box: { x: 1.5, y: 2, w: 30, h: 40 },
-      embedding: new Float32Array(128).fill(0.25), embeddingModel: 'face-api-recognition-128', isExemplar: true, assignment: 'HUMAN', similarity: 0.5,
+      embedding: new Float32Array(EMBEDDING_DIMENSIONS).fill(0.25), embeddingModel: FACE_EMBEDDER_MODEL, isExemplar: true, assignment: 'HUMAN', similarity: 0.5,
     });
     await synced(running, token);
     const before = (await running.gql(CATALOGUE, {}, token)).body;
@@ -175,7 +176,7 @@ describe('the Firebase mirror across a crash, a lost database and a restore', ()
     const found = await server.gql<{ artefacts: { edges: { node: { id: string } }[] } }>('{ artefacts(first: 5, filter: { search: "harbour" }) { edges { node { id } } } }', {}, token);
     expect(found.body.data?.artefacts.edges.map((e) => e.node.id)).toEqual([group.artefactId]);
     // The face's embedding came back too: it identifies the figure again.
-    expect(server.core.store.figures.exemplars('face-api-recognition-128')).toEqual([{ figureId: figure.id, embedding: new Float32Array(128).fill(0.25) }]);
+    expect(server.core.store.figures.exemplars(FACE_EMBEDDER_MODEL)).toEqual([{ figureId: figure.id, embedding: new Float32Array(EMBEDDING_DIMENSIONS).fill(0.25) }]);
     // A DATA_DIR that holds a catalogue is never restored over.
     await expect(server.core.mirror.restore({ dataDir: empty, superuserPassword: undefined })).rejects.toThrow(/already holds a catalogue/);
   }, 180_000);

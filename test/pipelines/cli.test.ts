@@ -81,8 +81,11 @@ describe('command-line tools', () => {
   it('eval:identify prints a line per test image and the scores last', async () => {
     const out = (await cli(['scripts/eval-identify.ts', '--workers', '1', fixture])).trim().split('\n');
     expect(out.filter((l) => /-view\.jpg: truth=/.test(l))).toHaveLength(19);
-    // What the product decided, beside the ranking: no stranger or wrong person assigned.
-    expect(out.at(-2)).toMatch(/^known=\d+ unknown=\d+ auto_assigned_right=\d+ auto_assigned_wrong=0 suggested=\d+$/);
+    // What the product decided, beside the ranking: no stranger or wrong person assigned, and at
+    // least 90 % of the known people assigned automatically (issue #12's aim; 12 of 12 measured).
+    const decided = /^known=(\d+) unknown=\d+ auto_assigned_right=(\d+) auto_assigned_wrong=0 suggested=\d+$/.exec(out.at(-2) ?? '');
+    expect(decided, out.at(-2)).not.toBeNull();
+    expect(Number(decided?.[2]) / Number(decided?.[1])).toBeGreaterThanOrEqual(0.9);
     const last = out.at(-1) ?? '';
     const m = /^top1=([\d.]+) unknown_rejection=([\d.]+)$/.exec(last);
     expect(m).not.toBeNull();

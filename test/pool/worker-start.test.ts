@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { ModelStore } from '../../src/model-store/store.js';
 import { artefactModelPaths } from '../../src/pipelines/artefact/engines.js';
+import { FACE_EMBEDDER_MODEL } from '../../src/pipelines/faces/embed.js';
 import { createArtefactPool } from '../../workers/artefact-pool.js';
 
 describe('artefact workers at start', () => {
@@ -16,7 +17,7 @@ describe('artefact workers at start', () => {
       const error = await pool.run({ image: new Uint8Array([1, 2, 3]), kind: 'HF' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('MODEL_MISSING');
-      expect((error as AppError).message).toContain('face-api-recognition-128');
+      expect((error as AppError).message).toContain(FACE_EMBEDDER_MODEL);
     } finally {
       await pool.close();
       rmSync(dir, { recursive: true, force: true });

@@ -29,6 +29,6 @@ export const chipSquare = (box: FaceBox, framing: Readonly<ChipFraming> = DEFAUL
   };
 };
 
-/** The 150×150 RGB chip the embedder reads for a detector box; parts outside the photo are black. */
+/** The FACE_CHIP_SIZE² RGB chip the embedder reads for a detector box; parts outside the photo are black. */
 export const cropFaceChip = async (photo: RgbPixels, box: FaceBox, framing: Readonly<ChipFraming> = DEFAULT_CHIP_FRAMING): Promise<Uint8Array> =>
   (await cropSquare(photo, chipSquare(box, framing), { size: FACE_CHIP_SIZE, margin: 0 })).data;

@@ -5,23 +5,31 @@ import type { Tracer } from '../../tracing/tracer.js';
 import { cached } from '../../model-store/cached.js';
 import { cachedSession } from '../../model-store/sessions.js';
 
-/** Side of the face chip the network reads (dlib's 150×150 chip). */
-export const FACE_CHIP_SIZE = 150;
-export const EMBEDDING_DIMENSIONS = 128;
+/** Side of the face chip the network reads (HSE FaceRes: 224×224 RGB 0..255). */
+export const FACE_CHIP_SIZE = 224;
+/** The descriptor: FaceRes's 1024-d global average pooling, before its age and gender heads. */
+export const EMBEDDING_DIMENSIONS = 1024;
 
-/** Registry name of the model (models/context.json). */
-export const FACE_EMBEDDER_MODEL = 'face-api-recognition-128';
+/**
+ * Registry name of the model (models/context.json). Stored embeddings carry it: those of another
+ * model are not comparable and are embedded again (src/jobs/reembed-faces.ts).
+ */
+export const FACE_EMBEDDER_MODEL = 'hse-faceres';
+
+// The graph keeps the tensor names of the tfjs model it was converted from (models/training/convert_tfjs_graph.py).
+const INPUT = 'input_1';
+const OUTPUT = 'global_pooling/Mean';
 
 const CHIP_BYTES = FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3;
 
 /**
- * An aligned face crop: either raw RGB pixels of exactly 150×150 (row-major, 3 bytes a pixel), or
- * any image sharp reads, which is padded to a square with black (as face-api does) and resized.
+ * A face crop: either raw RGB pixels of exactly FACE_CHIP_SIZE² (row-major, 3 bytes a pixel), or
+ * any image sharp reads, which is padded to a square with black and resized.
  */
 export type FaceCrop = { kind: 'rgb'; data: Uint8Array } | { kind: 'encoded'; data: Uint8Array };
 
 export interface FaceEmbedder {
-  /** One L2-normalised Float32Array(128) per crop, in order; the crops run as one batch. */
+  /** One L2-normalised Float32Array(EMBEDDING_DIMENSIONS) per crop, in order; the crops run as one batch. */
   embed(crops: readonly FaceCrop[], tracer: Tracer): Promise<Float32Array[]>;
 }
 
@@ -59,7 +67,7 @@ const l2Normalised = (raw: Float32Array): Float32Array => {
 
 /** Opens the embedder; `modelFile` is the verified path from the ModelStore. */
 export const loadFaceEmbedder = async (modelFile: string): Promise<FaceEmbedder> => {
-  const session = await cachedSession(modelFile, { model: FACE_EMBEDDER_MODEL, inputs: ['image'], outputs: ['embedding'] });
+  const session = await cachedSession(modelFile, { model: FACE_EMBEDDER_MODEL, inputs: [INPUT], outputs: [OUTPUT] });
   return {
     embed: (crops, tracer) =>
       tracer.step(
@@ -68,11 +76,11 @@ export const loadFaceEmbedder = async (modelFile: string): Promise<FaceEmbedder>
         async () => {
           if (crops.length === 0) return [];
           const chips = await Promise.all(crops.map(chipPixels));
-          // The graph subtracts the mean RGB and scales itself: it takes 0..255 NHWC like face-api.
+          // RGB 0..255 NHWC, as @vladmandic/human feeds it.
           const input = new Float32Array(chips.length * CHIP_BYTES);
           chips.forEach((chip, i) => input.set(chip, i * CHIP_BYTES));
-          const feeds = { image: new ort.Tensor('float32', input, [chips.length, FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3]) };
-          const output = (await session.run(feeds)).embedding;
+          const feeds = { [INPUT]: new ort.Tensor('float32', input, [chips.length, FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3]) };
+          const output = (await session.run(feeds))[OUTPUT];
           if (output === undefined || output.type !== 'float32') throw new AppError('MODEL_CORRUPT', `Model "${FACE_EMBEDDER_MODEL}" gave no float32 embedding`);
           const values = output.data as Float32Array;
           return chips.map((_, i) => l2Normalised(values.slice(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS)));

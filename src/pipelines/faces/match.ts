@@ -23,15 +23,17 @@ export interface MatchThresholds {
 }
 
 /**
- * Calibrated on same-face vs different-face pairs (scripts/calibrate-face-threshold.ts; numbers in
- * docs/faces-identification.md).
+ * Calibrated for HSE FaceRes on same-person and different-person pairs (scripts/calibrate-face-threshold.ts;
+ * numbers and the rule in docs/faces-identification.md): `assign` halfway between the highest
+ * different-person similarity seen (0.669) and the lowest genuine one (0.832), `suggest` at that
+ * highest different-person similarity.
  */
 export const DEFAULT_MATCH_THRESHOLDS: Readonly<MatchThresholds> = {
-  assign: 0.96,
-  suggest: 0.92,
-  margin: 0.02,
+  assign: 0.75,
+  suggest: 0.67,
+  margin: 0.05,
   minFacePx: 40,
-  diversity: 0.98,
+  diversity: 0.95,
 };
 
 export interface MatchCandidate {
@@ -49,7 +51,12 @@ export type MatchDecision =
    * No known figure is close: a new figure. `identifiable` is false for faces under `minFacePx`,
    * whose embeddings are too unreliable to found a figure on.
    */
-  | { outcome: 'unknown'; identifiable: boolean; candidates: MatchCandidate[] };
+  | { outcome: 'unknown'; identifiable: boolean; candidates: MatchCandidate[] }
+  /**
+   * Not decided: `waitingExemplars` exemplars of known figures still carry another embedding
+   * model's vectors (they are being embedded again), so the figures compared are not all there is.
+   */
+  | { outcome: 'deferred'; reason: 'embedder-upgrade'; waitingExemplars: number; candidates: MatchCandidate[] };
 
 /** How many candidates a decision carries (best first), for suggestions in the UI. */
 const MAX_CANDIDATES = 3;
@@ -104,6 +111,14 @@ export const matchFace = (
   if (best.similarity - runnerUp < thresholds.margin) return { outcome: 'suggested', reason: 'ambiguous', candidates };
   return { outcome: 'assigned', figureId: best.figureId, similarity: best.similarity, candidates };
 };
+
+/** The decision while some exemplars await embedding again: none, with the candidates known so far. */
+export const deferMatch = (query: Float32Array, figures: readonly FigureExemplars[], waitingExemplars: number): MatchDecision => ({
+  outcome: 'deferred',
+  reason: 'embedder-upgrade',
+  waitingExemplars,
+  candidates: rankFigures(query, figures).slice(0, MAX_CANDIDATES),
+});
 
 /**
  * Whether a face assigned to a figure should be stored as one more exemplar: only when it adds a
