@@ -9,6 +9,7 @@ import { ExportUrls } from './export/urls.js';
 import { FaceIdentifier } from './jobs/face-identifier.js';
 import { IntegrateArtefact } from './jobs/integrate-artefact.js';
 import { ProcessArtefact } from './jobs/process-artefact.js';
+import { ReembedFaces } from './jobs/reembed-faces.js';
 import { ForwardedQueue } from './jobs/forwarded-queue.js';
 import { JobQueue, type Log } from './jobs/queue.js';
 import { ResultWriter } from './jobs/results.js';
@@ -18,6 +19,7 @@ import { Mailer } from './mail/mailer.js';
 import { Mirror } from './mirror/mirror.js';
 import { ModelStore } from './model-store/store.js';
 import { artefactModelPaths } from './pipelines/artefact/engines.js';
+import { sharedFaceEmbedder } from './pipelines/faces/embed.js';
 import { ArchivusService } from './services/archivus.js';
 import { ArchivusQuota } from './services/archivus-quota.js';
 import { ArtefactFields } from './services/artefact-fields.js';
@@ -90,7 +92,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     new ResultWriter(store, fields, faces),
     new LanguageStages(store.files, fields, store.stepFailures, llm),
   );
-  const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes) }, poolSize, log);
+  // Re-embedding old faces runs here, not in the pool: it is one-off, and the embedder is loaded only when there is any.
+  const reembed = new ReembedFaces(store, traces, () => sharedFaceEmbedder(paths.faceEmbedder));
+  const queue = new JobQueue(store, events, cache, traces, { process, integrate: new IntegrateArtefact(store, llm, changes), reembed }, poolSize, log);
   // One instance runs the queue (the server starts it on the primary only); a secondary forwards to
   // it what its services queued.
   const control = config.role === 'secondary' ? new ForwardedQueue(queue, store, events) : queue;

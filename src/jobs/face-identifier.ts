@@ -1,6 +1,6 @@
 import { iou } from '../pipelines/faces/box.js';
 import { FACE_EMBEDDER_MODEL } from '../pipelines/faces/embed.js';
-import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, matchFace, type FigureExemplars, type MatchDecision, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
+import { addsDiversity, DEFAULT_MATCH_THRESHOLDS, deferMatch, matchFace, type FigureExemplars, type MatchDecision, type MatchThresholds, type SuggestionReason } from '../pipelines/faces/match.js';
 import type { Box, FaceAssignment, NewFace } from '../store/repositories/figures.js';
 import type { Store } from '../store/store.js';
 import type { Tracer } from '../tracing/tracer.js';
@@ -17,7 +17,7 @@ export interface IdentifiedFace {
   suggestedFigureId: string | null;
   /** Best similarity to a known figure (null when none was known). */
   similarity: number | null;
-  reason: SuggestionReason | 'new-figure' | 'too-small-to-found' | null;
+  reason: SuggestionReason | 'new-figure' | 'too-small-to-found' | 'embedder-upgrade' | null;
   isExemplar: boolean;
 }
 
@@ -34,7 +34,10 @@ const asFaceBox = (b: Box) => ({ x: b.x, y: b.y, width: b.w, height: b.h });
  * Rules (docs/pipelines.md): assigned faces (AUTO) add an exemplar only when they add diversity;
  * uncertain ones are SUGGESTED with the best candidate; unknown faces of at least `minFacePx` found
  * a new unnamed figure (NEW) with a headshot; unknown smaller faces stay UNASSIGNED, because their
- * embeddings are too unreliable to found a figure on. The gallery is read once per photo, so two
+ * embeddings are too unreliable to found a figure on. While exemplars of another embedding model
+ * wait to be embedded again (ReembedFaces), nothing is assigned and no figure founded: a face is
+ * SUGGESTED (its best candidate) or UNASSIGNED, for the reason 'embedder-upgrade', and the trace
+ * says so. The gallery is read once per photo, so two
  * faces of one photo are never matched to each other. A repeated run replaces the machine's faces
  * of the photo but never one a person placed, and adds no second face where one was kept.
  */
@@ -59,10 +62,11 @@ export class FaceIdentifier {
     return tracer.step(
       'faces.identify',
       `Identified ${input.faces.length} face${input.faces.length === 1 ? '' : 's'}`,
-      () => this.identify(input),
+      () => this.identify(input, tracer),
       (faces) => {
         const count = (a: string): number => faces.filter((f) => f.assignment === a).length;
-        return { auto: count('AUTO'), suggested: count('SUGGESTED'), newFigures: count('NEW'), unassigned: count('UNASSIGNED') };
+        const deferred = faces.filter((f) => f.reason === 'embedder-upgrade').length;
+        return { auto: count('AUTO'), suggested: count('SUGGESTED'), newFigures: count('NEW'), unassigned: count('UNASSIGNED'), deferred };
       },
     );
   }
@@ -73,10 +77,13 @@ export class FaceIdentifier {
   }
 
   private decideWith(gallery: readonly FigureExemplars[], faces: readonly PhotoFace[]): MatchDecision[] {
-    return faces.map((face) => matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.thresholds));
+    const waiting = this.store.figures.countEmbeddedOtherwise(FACE_EMBEDDER_MODEL).exemplars;
+    return faces.map((face) =>
+      waiting > 0 ? deferMatch(face.embedding, gallery, waiting) : matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.thresholds),
+    );
   }
 
-  private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }): Promise<IdentifiedFace[]> {
+  private async identify(input: { artefactId: string | null; sourceSha256: string | null; faces: readonly PhotoFace[] }, tracer: Tracer): Promise<IdentifiedFace[]> {
     // A repeated run replaces what the last one stored instead of adding the faces again.
     if (input.artefactId !== null) this.store.figures.clearMachineFaces(input.artefactId);
     const kept = input.artefactId === null ? [] : this.store.figures.facesOfArtefacts([input.artefactId]).map((f) => asFaceBox(f.box));
@@ -84,6 +91,15 @@ export class FaceIdentifier {
     const gallery = this.gallery();
     const { thresholds } = this;
     const planned = this.decideWith(gallery, fresh).map((decision, i) => ({ face: fresh[i] as PhotoFace, decision }));
+    const deferred = planned.find((p) => p.decision.outcome === 'deferred')?.decision;
+    if (deferred?.outcome === 'deferred') {
+      tracer.report({
+        source: 'faces.identify',
+        level: 'warn',
+        message: `${planned.length} face${planned.length === 1 ? '' : 's'} left for a person to identify: ${deferred.waitingExemplars} exemplars of known figures are still being embedded again with ${FACE_EMBEDDER_MODEL} (faces.reembed)`,
+        data: { reason: deferred.reason, waitingExemplars: deferred.waitingExemplars },
+      });
+    }
     // Headshots first (async), so the rows are then written in one transaction.
     const headshots = await Promise.all(
       planned.map(async ({ face, decision }) =>
@@ -124,6 +140,12 @@ export class FaceIdentifier {
         }
         if (decision.outcome === 'suggested') {
           return stored({ ...base, figureId: null, assignment: 'SUGGESTED', suggestedFigureId: best?.figureId ?? null }, decision.reason);
+        }
+        if (decision.outcome === 'deferred') {
+          // A plausible candidate is offered to a person; the face founds no figure, which may be one still waiting.
+          return best !== undefined && best.similarity >= thresholds.suggest
+            ? stored({ ...base, figureId: null, assignment: 'SUGGESTED', suggestedFigureId: best.figureId }, decision.reason)
+            : stored({ ...base, figureId: null, assignment: 'UNASSIGNED' }, decision.reason);
         }
         const headshot = headshots[i] ?? null;
         if (headshot === null) return stored({ ...base, figureId: null, assignment: 'UNASSIGNED' }, 'too-small-to-found');

@@ -8,6 +8,7 @@ import type { TraceWriter } from '../tracing/trace-writer.js';
 import { Tracer } from '../tracing/tracer.js';
 import { INTEGRATION_STEP, type IntegrateArtefact, type Placement } from './integrate-artefact.js';
 import type { ProcessArtefact } from './process-artefact.js';
+import type { ReembedFaces } from './reembed-faces.js';
 import { ALL_STEPS, parseSteps, type ProcessingStep } from './steps.js';
 
 export type Log = (message: string, error: unknown) => void;
@@ -52,12 +53,15 @@ interface IntegrationRun {
  * batches progress together; integration places one artefact at a time, so each placement sees the
  * categories made before it. At boot, artefacts a stopped run left PROCESSING go back to UNPROCESSED.
  * Cancelling is cooperative: running artefacts stop between steps.
+ * - reembed: at boot, stored faces whose embeddings another model made are embedded again
+ *   (ReembedFaces; its state is the faces' rows), beside the other work.
  */
 export class JobQueue {
   private readonly running = new Map<string, { batchId: string; controller: AbortController }>();
   private readonly started = new Map<string, { at: number; done: number }>();
   private readonly integrations = new Map<string, IntegrationRun>();
   private integrating: Promise<void> | null = null;
+  private reembedding: { done: Promise<void>; controller: AbortController } | null = null;
   private closed = false;
   private turn = 0;
 
@@ -66,7 +70,7 @@ export class JobQueue {
     private readonly events: Events,
     private readonly cache: ReadCache,
     private readonly traces: TraceWriter,
-    private readonly handlers: { process: ProcessArtefact; integrate: IntegrateArtefact },
+    private readonly handlers: { process: ProcessArtefact; integrate: IntegrateArtefact; reembed: ReembedFaces },
     private readonly concurrency: number,
     private readonly log: Log,
   ) {}
@@ -78,7 +82,22 @@ export class JobQueue {
   start(): void {
     this.store.batches.requeueInterrupted([STEP_DONE, INTEGRATION_STEP]);
     this.traces.interruptUnfinished();
+    this.reembed();
     this.wake();
+  }
+
+  /** Embeds again the faces an earlier embedder made, if any; a failure is logged and retried at the next boot. */
+  private reembed(): void {
+    if (this.handlers.reembed.pending() === 0) return;
+    const controller = new AbortController();
+    const done = this.handlers.reembed
+      .run(controller.signal)
+      .catch((error: unknown) => this.log('embedding stored faces again failed', error))
+      .finally(async () => {
+        this.reembedding = null;
+        await this.cache.invalidate(['figures']);
+      });
+    this.reembedding = { done, controller };
   }
 
   /** Looks for work: call after work is queued in the store. */
@@ -111,13 +130,14 @@ export class JobQueue {
 
   /** Resolves once nothing runs: every job found in the store is done (or the queue is closed). */
   async whenIdle(): Promise<void> {
-    while (this.running.size > 0 || this.integrating !== null) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.running.size > 0 || this.integrating !== null || this.reembedding !== null) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Takes no new work and waits for the running jobs (which stop at their next step). */
   async close(): Promise<void> {
     this.closed = true;
     for (const r of this.running.values()) r.controller.abort();
+    this.reembedding?.controller.abort();
     await this.whenIdle();
     // The runs carry on at the next boot, under a new trace.
     for (const run of this.integrations.values()) this.traces.finish(run.traceId, 'interrupted');

@@ -297,6 +297,38 @@ export class FigureRepository {
   }
 
   /**
+   * Faces whose embedding another model made (or no recorded one), exemplars first and grouped by
+   * source photo, so they can be embedded again with `embeddingModel`.
+   */
+  facesEmbeddedOtherwise(embeddingModel: string, limit: number): Face[] {
+    return this.db
+      .query<FaceRow>(
+        `SELECT * FROM faces WHERE embedding IS NOT NULL AND (embedding_model IS NULL OR embedding_model <> ?)
+         ORDER BY is_exemplar DESC, source_sha256, id LIMIT ?`,
+      )
+      .all(embeddingModel, limit)
+      .map(toFace);
+  }
+
+  /** How many faces and exemplars of figures carry another model's embedding. */
+  countEmbeddedOtherwise(embeddingModel: string): { faces: number; exemplars: number } {
+    const row = this.db
+      .query<{ faces: number; exemplars: number | null }>(
+        `SELECT COUNT(*) AS faces, SUM(is_exemplar = 1 AND figure_id IS NOT NULL) AS exemplars FROM faces
+         WHERE embedding IS NOT NULL AND (embedding_model IS NULL OR embedding_model <> ?)`,
+      )
+      .get(embeddingModel);
+    return { faces: row?.faces ?? 0, exemplars: row?.exemplars ?? 0 };
+  }
+
+  /** Replaces a face's embedding; null drops it (the face then takes no part in matching). */
+  setEmbedding(faceId: string, embedding: Float32Array | null, embeddingModel: string | null): void {
+    this.db
+      .query('UPDATE faces SET embedding = ?, embedding_model = ? WHERE id = ?')
+      .run(embedding === null ? null : Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength), embeddingModel, faceId);
+  }
+
+  /**
    * Forgets what an earlier pipeline run stored for an artefact's faces, so a run that is repeated
    * (after a cancel, say) does not add them twice: its machine-placed faces go, and so do the
    * unnamed figures that only they made. Faces a person placed or untagged (HUMAN) stay as they are,
