@@ -32,4 +32,9 @@ export class Conditions {
   get sql(): string {
     return this.clauses.length === 0 ? '1 = 1' : this.clauses.join(' AND ');
   }
+
+  /** No condition is set: every row matches. */
+  get none(): boolean {
+    return this.clauses.length === 0;
+  }
 }

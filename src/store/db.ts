@@ -48,14 +48,19 @@ export class Db {
     const count = () => {
       this.executed += 1;
     };
+    // Rows come as arrays and are made objects here: better-sqlite3 builds each row object key by
+    // key in C++, which took about twice as long as this for a catalogue page's 50 rows.
+    const toRow = stmt.reader ? rowMaker<Row>(stmt.raw(true).columns().map((c) => c.name)) : undefined;
     const query: Query<Row> = {
       all: (...params) => {
         count();
-        return stmt.all(...(params as unknown[])) as Row[];
+        const rows = stmt.all(...(params as unknown[]));
+        return toRow === undefined ? (rows as Row[]) : (rows as unknown[][]).map(toRow);
       },
       get: (...params) => {
         count();
-        return stmt.get(...(params as unknown[])) as Row | undefined;
+        const row = stmt.get(...(params as unknown[]));
+        return toRow === undefined || row === undefined ? (row as Row | undefined) : toRow(row as unknown[]);
       },
       run: (...params) => {
         count();
@@ -89,6 +94,15 @@ function migrate(db: Database.Database): void {
       record.run(m.version, m.name, new Date().toISOString());
     })();
   }
+}
+
+/** Makes row objects from raw rows; a later column of the same name wins, as in better-sqlite3's own rows. */
+function rowMaker<Row>(names: readonly string[]): (values: readonly unknown[]) => Row {
+  return (values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i += 1) row[names[i] as string] = values[i];
+    return row as Row;
+  };
 }
 
 /** Expands a list into `?, ?, ?` for `IN (...)` clauses. */
