@@ -57,14 +57,7 @@ export function operationCost(
  * or that holds more than `maxExpensiveFields` fields marked `@expensive` (language-model calls,
  * uploads, processing starts: 200 aliases of one would otherwise do the work 200 times).
  */
-export function checkCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  variables: Record<string, unknown>,
-  limits: { maxComplexity: number; maxExpensiveFields: number },
-  operationName?: string,
-): void {
-  const { cost, expensiveFields } = operationCost(schema, document, variables, operationName);
+export function checkCost({ cost, expensiveFields }: OperationCost, limits: { maxComplexity: number; maxExpensiveFields: number }): void {
   if (cost > limits.maxComplexity) {
     throw new AppError(
       'BAD_USER_INPUT',

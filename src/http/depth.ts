@@ -33,8 +33,8 @@ export function queryDepth(document: DocumentNode): number {
   return deepest;
 }
 
-export function checkDepth(document: DocumentNode, maximum: number): void {
-  const depth = queryDepth(document);
+/** Refuses an operation deeper than `maximum` (its depth from queryDepth). */
+export function checkDepth(depth: number, maximum: number): void {
   if (depth > maximum) {
     throw new AppError('BAD_USER_INPUT', `The query is ${depth} levels deep; the limit is ${maximum}`, { depth, limit: maximum });
   }

@@ -68,6 +68,13 @@ describe('HTTP edge', () => {
     expect(wide.body.errors?.[0]?.message).toMatch(/too complex/);
   });
 
+  it('prices a query again for other variables: the same document passes with a small page and is refused with a large one, in either order', async () => {
+    const query = 'query($n: Int) { artefacts(first: $n) { nodes { name fields { value } categories { reason } figures { label } } } }';
+    const codes: string[] = [];
+    for (const n of [1, 100, 1, 100]) codes.push(codeOf(await s.gql(query, { n }, admin)) ?? 'OK');
+    expect(codes).toEqual(['OK', 'BAD_USER_INPUT', 'OK', 'BAD_USER_INPUT']);
+  });
+
   it('answers 400 to depth and cost refusals for graphql-response+json clients, with no data entry', async () => {
     const deep = '{ artefacts { nodes { categories { category { members { nodes { books { book { title } } } } } } } } }';
     const wide = '{ artefacts(first: 100) { nodes { name fields { value } categories { reason } figures { label } } } }';
