@@ -42,6 +42,9 @@ const asFaceBox = (b: Box) => ({ x: b.x, y: b.y, width: b.w, height: b.h });
  * of the photo but never one a person placed, and adds no second face where one was kept.
  */
 export class FaceIdentifier {
+  /** No exemplar waits to be embedded again. */
+  private upgraded = false;
+
   constructor(
     private readonly store: Store,
     private readonly thresholds: Readonly<MatchThresholds> = DEFAULT_MATCH_THRESHOLDS,
@@ -77,7 +80,10 @@ export class FaceIdentifier {
   }
 
   private decideWith(gallery: readonly FigureExemplars[], faces: readonly PhotoFace[]): MatchDecision[] {
-    const waiting = this.store.figures.countEmbeddedOtherwise(FACE_EMBEDDER_MODEL).exemplars;
+    // Another model's embeddings come only from before this process (an older catalogue, a restore),
+    // so once none wait, the count (a scan of every face) is not needed again.
+    const waiting = this.upgraded ? 0 : this.store.figures.countEmbeddedOtherwise(FACE_EMBEDDER_MODEL).exemplars;
+    this.upgraded = waiting === 0;
     return faces.map((face) =>
       waiting > 0 ? deferMatch(face.embedding, gallery, waiting) : matchFace(face.embedding, Math.max(face.box.w, face.box.h), gallery, this.thresholds),
     );

@@ -50,16 +50,17 @@ export class ReembedFaces {
     try {
       const embedder = await this.embedder();
       for (;;) {
-        if (signal.aborted) {
-          this.traces.finish(traceId, 'interrupted');
-          return;
-        }
         const faces = this.store.figures.facesEmbeddedOtherwise(FACE_EMBEDDER_MODEL, CHUNK);
-        const first = faces[0];
-        if (first === undefined) break;
-        await this.photo(first.sourceSha256, faces.filter((f) => f.sourceSha256 === first.sourceSha256), embedder, tracer, counts);
-        const done = counts.embedded + counts.dropped;
-        tracer.report({ source: 'faces.reembed', message: `${done} of ${total} faces done`, data: { done, total, ...counts } });
+        if (faces.length === 0) break;
+        for (const source of new Set(faces.map((f) => f.sourceSha256))) {
+          if (signal.aborted) {
+            this.traces.finish(traceId, 'interrupted');
+            return;
+          }
+          await this.photo(source, faces.filter((f) => f.sourceSha256 === source), embedder, tracer, counts);
+          const done = counts.embedded + counts.dropped;
+          tracer.report({ source: 'faces.reembed', message: `${done} of ${total} faces done`, data: { done, total, ...counts } });
+        }
       }
       tracer.report({ source: 'faces.reembed', message: `Done: ${counts.embedded} faces embedded again, ${counts.dropped} dropped`, data: { total, ...counts } });
       this.traces.finish(traceId, 'ok');
