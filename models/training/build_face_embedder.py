@@ -10,7 +10,10 @@ Output "embedding": float32 [batch, 128], the raw descriptor (not L2-normalised)
 
 Run (Debian python3-onnx and python3-numpy; no network needed):
     /usr/bin/python3 models/training/build_face_embedder.py
-The output is deterministic: the same weights give the same bytes, so its sha256 is stable.
+The output is deterministic: the same weights give the same bytes (sha256 dcaddd80…0327).
+The product embedded faces with this network until 2026-11-29 (now HSE FaceRes,
+docs/faces-identification.md); the file is no longer committed, and this script stays to rebuild it
+for comparisons with `npm run eval:embedders`.
 """
 
 import json
