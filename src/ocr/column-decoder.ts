@@ -28,7 +28,8 @@ export const defaultDecoderWeights: DecoderWeights = { lm: 0.5, charBonus: 3, sk
 const MIN_SCORE = 1e-4;
 
 interface State {
-  char: string | null;
+  /** The last characters read (as many as the model's context: `order − 1`), '' before the first. */
+  history: string;
   score: number;
   /** Choices so far, most recent first: a candidate index, or -1 for an empty optional cell. */
   choices: Choice | null;
@@ -41,25 +42,25 @@ interface Choice {
 
 /**
  * Reads a column as the most likely sequence of candidates under the recognisers' scores and the
- * character bigram model: exact Viterbi over (last character read) states, where optional cells may
- * be skipped. Returns, per slot, the index of the chosen candidate or -1 where the cell is left empty.
+ * character language model: exact Viterbi over states of the last characters read (one for a bigram
+ * model, two for a trigram model), where optional cells may be skipped. Returns, per slot, the index
+ * of the chosen candidate or -1 where the cell is left empty.
  */
 export const decodeColumn = (slots: readonly Slot[], lm: CharLm, weights: DecoderWeights): number[] => {
-  let states: State[] = [{ char: null, score: 0, choices: null }];
+  const keep = lm.order - 1;
+  let states: State[] = [{ history: '', score: 0, choices: null }];
   for (const slot of slots) {
     const next: State[] = slot.optional ? states.map((s) => ({ ...s, score: s.score + weights.skipLogP, choices: { pick: -1, before: s.choices } })) : [];
     slot.candidates.forEach((candidate, pick) => {
       const visual = Math.log(Math.max(MIN_SCORE, candidate.score)) + weights.charBonus;
-      let best: State | undefined;
       for (const s of states) {
-        const score = s.score + visual + weights.lm * lm.logP(s.char, candidate.char);
-        if (best === undefined || score > best.score) best = { char: candidate.char, score, choices: { pick, before: s.choices } };
+        const score = s.score + visual + weights.lm * lm.logP(s.history, candidate.char);
+        next.push({ history: [...s.history, candidate.char].slice(-keep).join(''), score, choices: { pick, before: s.choices } });
       }
-      if (best !== undefined) next.push(best);
     });
     // A slot without candidates is passed over as it stands.
     if (next.length === 0) states = states.map((s) => ({ ...s, choices: { pick: -1, before: s.choices } }));
-    else states = mergeByChar(next);
+    else states = mergeByHistory(next);
   }
   const best = states.reduce((a, b) => (b.score > a.score ? b : a));
   const picks: number[] = [];
@@ -67,12 +68,12 @@ export const decodeColumn = (slots: readonly Slot[], lm: CharLm, weights: Decode
   return picks.reverse();
 };
 
-/** Only the best state per last character matters to a bigram model. */
-const mergeByChar = (states: State[]): State[] => {
-  const best = new Map<string | null, State>();
+/** Only the best state per history matters to the model: what came before it is never looked at again. */
+const mergeByHistory = (states: State[]): State[] => {
+  const best = new Map<string, State>();
   for (const s of states) {
-    const at = best.get(s.char);
-    if (at === undefined || s.score > at.score) best.set(s.char, s);
+    const at = best.get(s.history);
+    if (at === undefined || s.score > at.score) best.set(s.history, s);
   }
   return [...best.values()];
 };

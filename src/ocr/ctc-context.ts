@@ -119,7 +119,8 @@ export const decodeCtcInContext = (out: CtcOutput, alphabet: readonly string[], 
         }
         const from = last !== undefined && char === last.char ? p.blank : both;
         const runs = [...p.runs, { char, raw, first: t, last: t, peak: t, peakP: prob }];
-        const step = weights.lm * lm.logP(last?.char ?? null, char) + weights.charBonus;
+        // The prefix's key is the text read so far: the model's history.
+        const step = weights.lm * lm.logP(key, char) + weights.charBonus;
         merge(key + char, runs, p.context + step, NEG, from + logP);
       }
     }
