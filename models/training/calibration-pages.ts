@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
 import { editDistance, referenceLength } from '../../src/ocr/cer.js';
+import { loadCharLm } from '../../src/ocr/char-lm.js';
 import { createOcrEngine, type OcrOptions } from '../../src/ocr/engine.js';
 import { sharedOcrModels, type OcrModels } from '../../src/ocr/models.js';
 import { collectingTracer } from '../../src/tracing/tracer.js';
@@ -19,7 +20,7 @@ export interface CalibrationPage {
   reference: string;
 }
 
-const loadCalibrationPages = async (dir: string): Promise<CalibrationPage[]> => {
+export const loadCalibrationPages = async (dir: string): Promise<CalibrationPage[]> => {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort();
   return Promise.all(
     names.map(async (f) => ({
@@ -44,9 +45,13 @@ const memoSession = (session: ort.InferenceSession): ort.InferenceSession => {
   return new Proxy(session, { get: (target, prop) => (prop === 'run' ? run : Reflect.get(target, prop)) });
 };
 
-/** The packaged models with memoised outputs; our classifier and the language model are required. */
-const memoisedOcrModels = async (): Promise<OcrModels> => {
-  const loaded = await sharedOcrModels();
+/**
+ * The packaged models with memoised outputs; our classifier and the language model are required.
+ * `lm`: another language model file in place of the committed one.
+ */
+export const memoisedOcrModels = async (lm?: string): Promise<OcrModels> => {
+  const packaged = await sharedOcrModels();
+  const loaded = lm === undefined ? packaged : { ...packaged, languageModel: await loadCharLm(lm) };
   if (loaded.characters === null) throw new Error('our classifier (models/ccr) is not installed');
   if (loaded.languageModel === null) throw new Error('the character language model (models/lm) is not installed');
   const classifier = loaded.characters;
@@ -81,14 +86,20 @@ export const pagesCer = async (models: OcrModels, pages: readonly CalibrationPag
   return errors / length;
 };
 
-/** What a calibration script starts with: the pages of the folder named on its command line, and the memoised models. */
+/**
+ * What a calibration script starts with: the pages of the folder named on its command line, and the
+ * memoised models (`--lm FILE`: with that language model instead of the committed one).
+ */
 export const calibrationSetup = async (script: string): Promise<{ pages: CalibrationPage[]; models: OcrModels }> => {
-  const dir = process.argv[2];
-  if (dir === undefined) {
-    console.error(`usage: npx tsx ${script} DIR`);
+  const args = process.argv.slice(2);
+  const lmAt = args.indexOf('--lm');
+  const lm = lmAt >= 0 ? args.splice(lmAt, 2)[1] : undefined;
+  const dir = args[0];
+  if (dir === undefined || (lmAt >= 0 && lm === undefined)) {
+    console.error(`usage: npx tsx ${script} DIR [--lm FILE]`);
     process.exit(2);
   }
   const pages = await loadCalibrationPages(dir);
-  console.log(`${pages.length} pages`);
-  return { pages, models: await memoisedOcrModels() };
+  console.log(`${pages.length} pages${lm === undefined ? '' : `, language model ${lm}`}`);
+  return { pages, models: await memoisedOcrModels(lm) };
 };
