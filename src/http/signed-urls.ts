@@ -45,25 +45,31 @@ export class SignedUrls {
   sign(pathname: string, params: Readonly<Record<string, string>> = {}): string {
     // The end of the window after the current one.
     const expires = String((Math.floor(this.now() / this.ttlMs) + 2) * (this.ttlMs / 1000));
-    const query = new URLSearchParams({ ...params, expires });
-    query.sort();
-    query.set('signature', this.mac(pathname, query));
-    return `${pathname}?${query.toString()}`;
+    // Most URLs (thumbnails, 50 on a catalogue page) have no other parameter: their query is the
+    // expiry alone, written without URLSearchParams (a third of the cost of signing).
+    const query = Object.keys(params).length === 0 ? `expires=${expires}` : sortedQuery({ ...params, expires });
+    return `${pathname}?${query}&signature=${this.mac(pathname, query)}`;
   }
 
   /** Whether the query signs this path, and is still valid. */
   verify(pathname: string, query: Readonly<Record<string, string | undefined>>): Verdict {
     const { signature, ...rest } = query;
     if (signature === undefined || rest.expires === undefined) return 'INVALID';
-    const signed = new URLSearchParams(Object.entries(rest).filter((e): e is [string, string] => e[1] !== undefined));
-    signed.sort();
+    const signed = sortedQuery(Object.fromEntries(Object.entries(rest).filter((e): e is [string, string] => e[1] !== undefined)));
     const expected = Buffer.from(this.mac(pathname, signed));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'INVALID';
     return Number(rest.expires) * 1000 > this.now() ? 'VALID' : 'EXPIRED';
   }
 
-  private mac(pathname: string, query: URLSearchParams): string {
-    return createHmac('sha256', this.secret).update(`${pathname}?${query.toString()}`).digest('base64url');
+  private mac(pathname: string, query: string): string {
+    return createHmac('sha256', this.secret).update(`${pathname}?${query}`).digest('base64url');
   }
+}
+
+/** `a=1&b=2`: the parameters sorted by name, as signed. */
+function sortedQuery(params: Readonly<Record<string, string>>): string {
+  const query = new URLSearchParams(params);
+  query.sort();
+  return query.toString();
 }
