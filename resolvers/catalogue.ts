@@ -1,6 +1,6 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import type { ArtefactKind } from '../src/artefact-kind.js';
-import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion } from '../src/store/repositories/artefacts.js';
+import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion, MetadataField } from '../src/store/repositories/artefacts.js';
 import type { Book } from '../src/store/repositories/books.js';
 import type { Category, CategoryMembership } from '../src/store/repositories/categories.js';
 import type { FigureChange } from '../src/store/repositories/figure-changes.js';
@@ -56,9 +56,9 @@ export const catalogueResolvers: IResolvers<unknown, Context> = {
     id: id('Artefact'),
     image: (a: Artefact): ImageSource => ({ sha256: a.fileSha256, mime: a.mime, width: a.width, height: a.height, bytes: a.bytes, name: a.originalFilename }),
     createdBy: (a: Artefact, _args, ctx) => (a.createdBy === null ? null : ctx.loaders.user.load(a.createdBy)),
-    field: async (a: Artefact, args: { name: string }, ctx) => {
-      const f = (await ctx.loaders.fields.load(a.id)).find((x) => x.field === args.name);
-      return f === undefined ? null : fieldValue(f);
+    field: async (a: Artefact, args: { name: MetadataField }, ctx) => {
+      const f = await ctx.loaders.field.load({ artefactId: a.id, field: args.name });
+      return f === null ? null : fieldValue(f);
     },
     fields: async (a: Artefact, _args, ctx) => (await ctx.loaders.fields.load(a.id)).map(fieldValue),
     fieldHistory: (a: Artefact, args: { name: string }, ctx) =>

@@ -39,6 +39,8 @@ export function registerResponseCache(
   reads: CatalogueReads,
   variant: (request: FastifyRequest) => string,
 ): onResolutionHookHandler {
+  // Off (CACHE_ENABLED=false): no key is made, nor the signed URL its variant takes.
+  if (!reads.cachesResponses) return async () => undefined;
   const analysed = new Map<string, CacheTable[] | null>();
   const pending = new WeakMap<FastifyRequest, Pending>();
   const tablesOf = (query: string): CacheTable[] | null => {

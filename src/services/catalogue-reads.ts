@@ -1,5 +1,5 @@
-import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion } from '../store/repositories/artefacts.js';
-import type { Book } from '../store/repositories/books.js';
+import type { Artefact, ArtefactFilter, ArtefactOrder, FieldVersion, MetadataField } from '../store/repositories/artefacts.js';
+import type { Book, BookMembership } from '../store/repositories/books.js';
 import type { Category, CategoryMembership } from '../store/repositories/categories.js';
 import type { Face, Figure } from '../store/repositories/figures.js';
 import type { ListOrder, Page, PageArgs } from '../store/pagination.js';
@@ -25,8 +25,9 @@ export class CatalogueReads {
   readonly artefactCount: Read<ArtefactFilter, number>;
   readonly artefactsByIds: Read<Ids, Artefact[]>;
   readonly fieldsOf: Read<Ids, FieldVersion[]>;
-  readonly categoryMembershipsOf: Read<Ids, CategoryMembership[]>;
-  readonly bookMembershipsOf: Read<Ids, { bookId: string; artefactId: string; position: number }[]>;
+  readonly namedFieldsOf: Read<{ ids: Ids; fields: readonly MetadataField[] }, FieldVersion[]>;
+  readonly categoryMembershipsOf: Read<Ids, (CategoryMembership & { category: Category })[]>;
+  readonly bookMembershipsOf: Read<Ids, BookMembership[]>;
   readonly figuresIn: Read<Ids, { artefactId: string; figure: Figure }[]>;
   readonly facesByIds: Read<Ids, Face[]>;
   readonly facesOfArtefacts: Read<Ids, Face[]>;
@@ -61,6 +62,7 @@ export class CatalogueReads {
     );
     this.artefactsByIds = define('artefactsByIds', ['artefacts'], (ids) => artefacts.byIds(ids));
     this.fieldsOf = define('fieldsOf', ['fields'], (ids) => artefacts.currentFields(ids));
+    this.namedFieldsOf = define('namedFieldsOf', ['fields'], (q) => artefacts.currentFields(q.ids, q.fields));
     this.categoryMembershipsOf = define('categoryMembershipsOf', ['categories'], (ids) => categories.membershipsOf(ids));
     this.bookMembershipsOf = define('bookMembershipsOf', ['books'], (ids) => books.membershipsOf(ids));
     this.figuresIn = define('figuresIn', ['figures'], (ids) => figures.figuresIn(ids));
@@ -87,6 +89,11 @@ export class CatalogueReads {
       const l = books.members(q.bookId, q.args);
       return { page: l.page, total: l.count() };
     });
+  }
+
+  /** Whether whole responses are cached (CACHE_ENABLED). */
+  get cachesResponses(): boolean {
+    return this.responses !== undefined;
   }
 
   /**

@@ -331,12 +331,13 @@ export class ArtefactRepository {
     });
   }
 
-  /** Current field values of many artefacts at once. */
-  currentFields(artefactIds: readonly string[]): FieldVersion[] {
-    if (artefactIds.length === 0) return [];
+  /** Current field values of many artefacts at once: all of them, or only the `named` fields. */
+  currentFields(artefactIds: readonly string[], named?: readonly MetadataField[]): FieldVersion[] {
+    if (artefactIds.length === 0 || named?.length === 0) return [];
+    const only = named === undefined ? '' : ` AND field IN (${placeholders(named.length)})`;
     return this.db
-      .query<FieldRow>(`SELECT * FROM artefact_fields WHERE is_current = 1 AND artefact_id IN (${placeholders(artefactIds.length)})`)
-      .all(...artefactIds)
+      .query<FieldRow>(`SELECT * FROM artefact_fields WHERE is_current = 1 AND artefact_id IN (${placeholders(artefactIds.length)})${only}`)
+      .all(...artefactIds, ...(named ?? []))
       .map(toField);
   }
 

@@ -13,6 +13,14 @@ export interface Book {
   updatedAt: string;
 }
 
+/** An artefact's place in a book. */
+export interface BookMembership {
+  bookId: string;
+  artefactId: string;
+  position: number;
+  book: Book;
+}
+
 interface BookRow {
   id: string;
   seq: number;
@@ -66,16 +74,16 @@ export class BookRepository {
     return this.db.query('DELETE FROM books WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Book ids per artefact, for many artefacts at once. */
-  membershipsOf(artefactIds: readonly string[]): { bookId: string; artefactId: string; position: number }[] {
+  /** The books of many artefacts at once, with each artefact's position and the book, read in the same statement. */
+  membershipsOf(artefactIds: readonly string[]): BookMembership[] {
     if (artefactIds.length === 0) return [];
     return this.db
-      .query<{ book_id: string; artefact_id: string; position: number }>(
-        `SELECT m.book_id, m.artefact_id, m.position FROM book_members m JOIN books b ON b.id = m.book_id
+      .query<{ book_id: string; artefact_id: string; position: number } & Omit<BookRow, 'id'>>(
+        `SELECT m.book_id, m.artefact_id, m.position, b.seq, b.title, b.subtitle, b.created_at, b.updated_at FROM book_members m JOIN books b ON b.id = m.book_id
          WHERE m.artefact_id IN (${placeholders(artefactIds.length)}) ORDER BY b.seq`,
       )
       .all(...artefactIds)
-      .map((r) => ({ bookId: r.book_id, artefactId: r.artefact_id, position: r.position }));
+      .map((r) => ({ bookId: r.book_id, artefactId: r.artefact_id, position: r.position, book: toBook({ ...r, id: r.book_id }) }));
   }
 
   /** The ordered artefact ids of a book, as a keyset page over positions. */

@@ -105,16 +105,19 @@ export class CategoryRepository {
     return this.db.query('DELETE FROM categories WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Memberships of many artefacts at once, each with the reason it was placed there. */
-  membershipsOf(artefactIds: readonly string[]): CategoryMembership[] {
+  /**
+   * Memberships of many artefacts at once, each with the reason it was placed there and its
+   * category, read in the same statement (a catalogue page then needs no statement for categories).
+   */
+  membershipsOf(artefactIds: readonly string[]): (CategoryMembership & { category: Category })[] {
     if (artefactIds.length === 0) return [];
     return this.db
-      .query<MembershipRow>(
-        `SELECT m.* FROM category_members m JOIN categories c ON c.id = m.category_id
+      .query<MembershipRow & Omit<CategoryRow, 'id'>>(
+        `SELECT m.*, c.seq, c.name, c.description, c.created_at, c.updated_at FROM category_members m JOIN categories c ON c.id = m.category_id
          WHERE m.artefact_id IN (${placeholders(artefactIds.length)}) ORDER BY c.seq`,
       )
       .all(...artefactIds)
-      .map(toMembership);
+      .map((r) => ({ ...toMembership(r), category: toCategory({ ...r, id: r.category_id }) }));
   }
 
   memberCounts(categoryIds: readonly string[]): Map<string, number> {
