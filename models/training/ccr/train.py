@@ -3,15 +3,18 @@ with --brush-share, brush and semi-cursive fonts) and exports it to ONNX with it
 temperature calibrated on synthetic validation data. No image from the sample page or any other real scan
 is used.
 --init CHECKPOINT starts from those weights (a state dict saved by this script: same network, same
-vocabulary) instead of a random initialisation, for fine-tuning; the optimiser starts afresh, so keep a
-warm-up (--warmup) and a lower --lr.
+vocabulary; or an exported .onnx such as the committed model, see init_from_onnx) instead of a random
+initialisation, for fine-tuning; the optimiser starts afresh, so keep a warm-up (--warmup) and a lower --lr.
 --brush-share P: for a class that some brush font of glyphs.FONTSOURCE has, a sample is drawn from those
 brush fonts with probability P (uniformly among the ones that have it), otherwise from the Kai fonts (the
 8 of glyphs.FONTS plus FONTSOURCE's 'kai' ones). P = 0 (the default) is the original Kai-only training.
+--stroke-share S: for a class the stroke data has, a sample is drawn from --stroke-variants brush-model
+renders of its strokes (strokes.py, seed --seed) with probability S, otherwise as --brush-share says.
 Validation: 'synthetic_val' is always the original set (the 8 Kai fonts, seed + 1, the very same cells
 whatever the options), so runs stay comparable; with brush fonts there is also 'synthetic_val_brush'
-(11,000 cells drawn from brush (font, character) pairs only, seed + 2), and the temperature is then fitted
-on both sets together."""
+(11,000 cells drawn from brush (font, character) pairs only, seed + 2); with stroke renders,
+'synthetic_val_stroke' (11,000 cells of 2 stroke renders per class drawn with a seed of their own, val seed +
+1000, so never the training renders; cells seed + 3). The temperature is fitted on all sets together."""
 import argparse
 import hashlib
 import json
@@ -28,6 +31,7 @@ import torch.nn.functional as F
 from augment import augment
 from glyphs import FONTS, big5_level1, font_label, fontsource_cache, render_all
 from model import CharNet
+from strokes import bank_cache, data_dir
 
 p = argparse.ArgumentParser()
 p.add_argument('--work', default='/tmp/archaive-ccr')
@@ -41,9 +45,12 @@ p.add_argument('--max-minutes', type=float, default=60, help='stop early (and ex
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--export-every', type=int, default=2000)
 p.add_argument('--warmup', type=int, default=300, help='steps of linear learning-rate warm-up')
-p.add_argument('--init', default=None, help='start from this checkpoint (state dict) instead of random weights')
+p.add_argument('--init', default=None, help='start from this checkpoint (state dict, or an exported .onnx) instead of random weights')
 p.add_argument('--brush-share', type=float, default=0.0,
                help='probability of drawing a sample from the brush fonts when one of them has the class')
+p.add_argument('--stroke-share', type=float, default=0.0,
+               help='probability of drawing a sample from the stroke renders when the stroke data has the class')
+p.add_argument('--stroke-variants', type=int, default=6, help='stroke renders per class for training')
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -73,14 +80,33 @@ if args.brush_share > 0:
     styles += extra_styles
     font_labels += extra_labels
     print(f'fontsource: {extra_labels}, coverage {extra_have.sum(1).tolist()}, {time.time() - t0:.0f}s', flush=True)
+val_seed = args.seed if args.val_seed is None else args.val_seed
+if args.stroke_share > 0:
+    # Training renders and, with a seed of their own, the validation ones: each variant is one more 'font'.
+    for variants, seed, style in ((args.stroke_variants, args.seed, 'stroke'), (2, val_seed + 1000, 'stroke-val')):
+        extra, extra_have = bank_cache(args.work, chars, variants, seed, log=lambda m: print(m, flush=True))
+        glyphs = np.concatenate([glyphs, extra])
+        have = np.concatenate([have, extra_have])
+        styles += [style] * variants
+        font_labels += [f'{os.path.basename(os.path.dirname(data_dir(args.work)))} stroke render {v} (seed {seed}, {style})'
+                        for v in range(variants)]
+    print(f'stroke renders: {int(have[styles.index("stroke")].sum())} classes, {time.time() - t0:.0f}s', flush=True)
 
 glyphs_t = torch.from_numpy(glyphs)
 # For each class, the fonts that have it, so sampling never draws an empty render: the original 8 Kai fonts
-# (validation), all Kai fonts and the brush fonts (training).
+# (validation), all Kai fonts, the brush fonts and the stroke renders (training), the stroke renders kept for
+# validation.
 kai8_lists = [np.nonzero(have[:len(FONTS), k])[0] for k in range(len(chars))]
-kai_lists = [np.array([f for f in np.nonzero(have[:, k])[0] if styles[f] == 'kai']) for k in range(len(chars))]
-brush_lists = [np.array([f for f in np.nonzero(have[:, k])[0] if styles[f] == 'brush']) for k in range(len(chars))]
+
+
+def style_lists(style):
+    """For each class, the fonts (or stroke variants) of that style that have it."""
+    return [np.array([f for f in np.nonzero(have[:, k])[0] if styles[f] == style]) for k in range(len(chars))]
+
+
+kai_lists, brush_lists, stroke_lists, stroke_val_lists = (style_lists(s) for s in ('kai', 'brush', 'stroke', 'stroke-val'))
 brush_classes = [k for k in range(len(chars)) if len(brush_lists[k])]
+stroke_val_classes = [k for k in range(len(chars)) if len(stroke_val_lists[k])]
 
 
 def pick(lists, k, g):
@@ -89,12 +115,14 @@ def pick(lists, k, g):
 
 def sample(n, g, lists=None):
     """Training batch (lists None: Kai or brush fonts as --brush-share says) or validation batch from the
-    given per-class font lists. With brush share 0 the draws are exactly the original ones."""
+    given per-class font lists. With brush and stroke shares 0 the draws are exactly the original ones."""
     labels = torch.randint(len(chars), (n,), generator=g)
     fonts = []
     for k in labels.tolist():
         if lists is not None:
             fonts.append(pick(lists, k, g))
+        elif args.stroke_share > 0 and len(stroke_lists[k]) and torch.rand(1, generator=g).item() < args.stroke_share:
+            fonts.append(pick(stroke_lists, k, g))
         elif args.brush_share > 0 and len(brush_lists[k]) and torch.rand(1, generator=g).item() < args.brush_share:
             fonts.append(pick(brush_lists, k, g))
         else:
@@ -104,27 +132,73 @@ def sample(n, g, lists=None):
     return augment(ink, g), labels
 
 
-def sample_brush(n, g):
-    """Validation batch of brush renders only: classes some brush font has, one of those fonts."""
-    labels = torch.tensor(brush_classes)[torch.randint(len(brush_classes), (n,), generator=g)]
-    fonts = torch.tensor([pick(brush_lists, k, g) for k in labels.tolist()])
+def sample_only(n, g, classes, lists):
+    """Validation batch of one style only (brush fonts, stroke renders): classes it has, one of its fonts."""
+    labels = torch.tensor(classes)[torch.randint(len(classes), (n,), generator=g)]
+    fonts = torch.tensor([pick(lists, k, g) for k in labels.tolist()])
     ink = glyphs_t[fonts, labels].unsqueeze(1).float() / 255
     return augment(ink, g), labels
 
 
 # Fixed synthetic validation set: 2 per class on average, its own seed, the original 8 Kai fonts.
-val_seed = args.seed if args.val_seed is None else args.val_seed
 gv = torch.Generator().manual_seed(val_seed + 1)
 val = [sample(500, gv, kai8_lists) for _ in range(22)]
 val_brush = None
 if brush_classes:
     gb = torch.Generator().manual_seed(val_seed + 2)
-    val_brush = [sample_brush(500, gb) for _ in range(22)]
+    val_brush = [sample_only(500, gb, brush_classes, brush_lists) for _ in range(22)]
+val_stroke = None
+if stroke_val_classes:
+    gs = torch.Generator().manual_seed(val_seed + 3)
+    val_stroke = [sample_only(500, gs, stroke_val_classes, stroke_val_lists) for _ in range(22)]
+
+
+def init_from_onnx(path, batches):
+    """Loads an exported model (ONNX, BatchNorm folded into the convolutions' weights and biases) into the
+    network. Each BatchNorm is unfolded again with the statistics of the folded convolution's output on the
+    given batches (gamma = std, beta = mean + folded bias, running stats = those), so the network computes
+    exactly the exported function in eval mode and, in training mode, about the same on such batches."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(path).graph
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == 'Conv']
+    blocks = [m for m in model.features if isinstance(m, torch.nn.Sequential)]
+    assert len(convs) == len(blocks), f'{path}: {len(convs)} convolutions, the network has {len(blocks)}'
+    for node, (conv, bn, _) in zip(convs, blocks):
+        conv.weight.data.copy_(weights[node.input[1]])
+        bn.weight.data.fill_(1)
+        bn.bias.data.copy_(weights[node.input[2]])
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1 - bn.eps)
+    model.head[1].weight.data.copy_(weights['head.1.weight'])
+    model.head[1].bias.data.copy_(weights['head.1.bias'])
+    outputs = [[] for _ in blocks]
+    hooks = [conv.register_forward_hook(lambda _m, _i, o, k=k: outputs[k].append(o.transpose(0, 1).flatten(1)))
+             for k, (conv, _, _) in enumerate(blocks)]
+    model.eval()
+    with torch.no_grad():
+        for x, _ in batches:
+            model(x)
+    for h in hooks:
+        h.remove()
+    for (conv, bn, _), out in zip(blocks, outputs):
+        a = torch.cat(out, 1)
+        mean, var = a.mean(1), a.var(1)
+        bn.bias.data.add_(mean)
+        bn.weight.data.copy_(torch.sqrt(var + bn.eps))
+        bn.running_mean.copy_(mean)
+        bn.running_var.copy_(var)
+    model.train()
+
 
 model = CharNet(len(chars))
 init_sha = None
+if args.init and args.init.endswith('.onnx'):
+    init_from_onnx(args.init, [sample(256, torch.Generator().manual_seed(args.seed - 1)) for _ in range(4)])
 if args.init:
-    model.load_state_dict(torch.load(args.init))
+    if not args.init.endswith('.onnx'):
+        model.load_state_dict(torch.load(args.init))
     init_sha = hashlib.sha256(open(args.init, 'rb').read()).hexdigest()
     print(f'init from {args.init} (sha256 {init_sha[:12]})', flush=True)
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
@@ -163,6 +237,10 @@ def evaluate():
         lb, yb = val_logits(val_brush)
         out['synthetic_val_brush'] = scores(lb, yb)
         logits, labels = torch.cat([logits, lb]), torch.cat([labels, yb])
+    if val_stroke is not None:
+        ls, ys = val_logits(val_stroke)
+        out['synthetic_val_stroke'] = scores(ls, ys)
+        logits, labels = torch.cat([logits, ls]), torch.cat([labels, ys])
     return out, logits, labels
 
 
@@ -207,6 +285,7 @@ def export(step):
         'sha256': sha,
         'command': 'models/training/ccr/train.sh ' + ' '.join(shlex.quote(a) for a in sys.argv[1:]),
         'threads': args.threads, 'warmup': args.warmup, 'brush_share': args.brush_share,
+        'stroke_share': args.stroke_share, 'stroke_variants': args.stroke_variants if args.stroke_share > 0 else 0,
     }
     if args.init:
         meta['init'] = {'checkpoint': os.path.abspath(args.init), 'sha256': init_sha, **init_sets}
