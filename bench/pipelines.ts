@@ -1,8 +1,9 @@
 /**
- * npm run bench:pipelines [-- --runs N] [--given] — each sample in test/fixtures/samples through one worker and
- * through a pool of two: per-artefact time (p50, p95) and the steps' median times, the pool's
+ * npm run bench:pipelines [-- --runs N] [--given] [--print-only] — each sample in test/fixtures/samples through one worker and
+ * through a pool of two: per-artefact time (p50, p95; on one worker also CPU time) and the steps' median times, the pool's
  * speed-up on the same workload, model load time per worker and peak RSS. Prints a table and
- * appends it with the machine and date to bench/RESULTS.md under "## Pipelines".
+ * appends it with the machine and date to bench/RESULTS.md under "## Pipelines" (not with --print-only,
+ * for runs compared before one is recorded).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,8 +17,11 @@ import { addResults } from './lib.js';
 import { artefactModelPaths } from '../src/pipelines/artefact/engines.js';
 import type { ArtefactResult, ArtefactTask } from '../workers/artefact-task.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, given: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, given: { type: 'boolean', default: false }, 'print-only': { type: 'boolean', default: false } },
+});
 const runs = Math.max(1, Number(values.runs));
+const loadBefore = loadavg()[0] ?? NaN;
 const samplesDir = path.resolve(process.cwd(), 'test/fixtures/samples');
 const SAMPLES: { file: string; kind: ArtefactKind }[] = [
   { file: 'panel-photo.png', kind: 'HF' },
@@ -98,14 +102,20 @@ const firstStarted = performance.now();
 const first = await single.pool.run(taskOf(images[0]!), { tracing: false });
 const firstTaskMs = performance.now() - firstStarted;
 const latency = new Map<string, number[]>();
+// CPU time of the whole process per task (the worker's inference, sharp's threads, the main thread's
+// small share): on a shared machine wall time grows with other jobs' load, CPU time much less.
+const cpuTimes = new Map<string, number[]>();
 const stepTimes = new Map<string, Record<string, number[]>>();
 const faceCounts = new Map<string, number>();
 const kinds = new Map<string, string>();
 for (const s of images) {
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const r = await single.pool.run(taskOf(s), { tracing: false });
     latency.set(s.file, [...(latency.get(s.file) ?? []), performance.now() - t]);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.set(s.file, [...(cpuTimes.get(s.file) ?? []), (used.user + used.system) / 1000]);
     const perStep = stepTimes.get(s.file) ?? {};
     for (const [step, v] of Object.entries(r.timings)) perStep[step] = [...(perStep[step] ?? []), v];
     stepTimes.set(s.file, perStep);
@@ -120,8 +130,8 @@ const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
 const f0 = (n: number): string => Math.round(n).toString();
 const lines: string[] = [];
-lines.push(`| sample | kind | faces | 1 worker p50 ms | 1 worker p95 ms | pool of 2 p50 ms | pool of 2 p95 ms | median steps (1 worker), ms |`);
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push(`| sample | kind | faces | 1 worker p50 ms | 1 worker p95 ms | 1 worker CPU p50 ms | pool of 2 p50 ms | pool of 2 p95 ms | median steps (1 worker), ms |`);
+lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const s of images) {
   const lat = latency.get(s.file) ?? [];
   const pooled = two.times.get(s.file) ?? [];
@@ -129,7 +139,7 @@ for (const s of images) {
     .filter(([k]) => k !== 'total')
     .map(([k, v]) => `${k} ${f0(quantile(v, 0.5))}`)
     .join(', ');
-  lines.push(`| ${s.file} | ${kinds.get(s.file) ?? s.kind} | ${faceCounts.get(s.file) ?? 0} | ${f0(quantile(lat, 0.5))} | ${f0(quantile(lat, 0.95))} | ${f0(quantile(pooled, 0.5))} | ${f0(quantile(pooled, 0.95))} | ${steps} |`);
+  lines.push(`| ${s.file} | ${kinds.get(s.file) ?? s.kind} | ${faceCounts.get(s.file) ?? 0} | ${f0(quantile(lat, 0.5))} | ${f0(quantile(lat, 0.95))} | ${f0(quantile(cpuTimes.get(s.file) ?? [], 0.5))} | ${f0(quantile(pooled, 0.5))} | ${f0(quantile(pooled, 0.95))} | ${steps} |`);
 }
 const tasks = images.length * runs;
 const speedUp = one.wallMs / two.wallMs;
@@ -146,7 +156,7 @@ const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
 const entry = [
   `### ${when} UTC`,
   '',
-  `Machine: ${machine}. ${runs} runs per sample. Load average before the run ${loadavg()[0]?.toFixed(1)} (other jobs shared the machine); one onnxruntime thread per worker.`,
+  `Machine: ${machine}. ${runs} runs per sample. Load average before the run ${loadBefore.toFixed(1)}, after it ${loadavg()[0]?.toFixed(1)} (other jobs shared the machine); one onnxruntime thread per worker.`,
   '',
   ...lines,
   '',
@@ -155,9 +165,11 @@ const entry = [
 ].join('\n');
 console.log(entry);
 
-addResults(
-  'Pipelines',
-  '`npm run bench:pipelines`: each sample through one worker (one task at a time) and through a pool of two (all tasks submitted at once); times are per artefact, measured on the main thread around the pool call.',
-  entry,
-);
-console.log('appended to bench/RESULTS.md');
+if (!values['print-only']) {
+  addResults(
+    'Pipelines',
+    '`npm run bench:pipelines`: each sample through one worker (one task at a time) and through a pool of two (all tasks submitted at once); times are per artefact, measured on the main thread around the pool call.',
+    entry,
+  );
+  console.log('appended to bench/RESULTS.md');
+}
