@@ -117,6 +117,33 @@ describe('catalogue over GraphQL', () => {
     expect(fifty).toBeLessThanOrEqual(9);
   });
 
+  it('shows each artefact of a page with its categories and books as the store has them', async () => {
+    type Node = { name: string; categories: { reason: string; category: { name: string } }[]; books: { position: number; book: { title: string } }[] };
+    const r = await s.gql<{ artefacts: { nodes: Node[] } }>(
+      '{ artefacts(first: 50) { nodes { name categories { reason category { name } } books { position book { title } } } } }',
+      {},
+      admin,
+    );
+    const nodes = r.body.data?.artefacts.nodes ?? [];
+    expect(nodes.filter((n) => n.categories.length > 0).length).toBeGreaterThan(10);
+    expect(nodes.filter((n) => n.books.length > 0).length).toBeGreaterThan(10);
+    const db = s.core.store.db;
+    for (const n of nodes) {
+      const categories = db
+        .query<{ name: string; reason: string }>(
+          'SELECT c.name, m.reason FROM category_members m JOIN categories c ON c.id = m.category_id JOIN artefacts a ON a.id = m.artefact_id WHERE a.name = ? ORDER BY c.seq',
+        )
+        .all(n.name);
+      const books = db
+        .query<{ title: string; position: number }>(
+          'SELECT b.title, m.position FROM book_members m JOIN books b ON b.id = m.book_id JOIN artefacts a ON a.id = m.artefact_id WHERE a.name = ? ORDER BY b.seq',
+        )
+        .all(n.name);
+      expect(n.categories).toEqual(categories.map((c) => ({ reason: c.reason, category: { name: c.name } })));
+      expect(n.books).toEqual(books.map((b) => ({ position: b.position, book: { title: b.title } })));
+    }
+  });
+
   it('serves a cached page without touching the database, and drops it when the data changes', async () => {
     const q = '{ categories(first: 50) { totalCount nodes { name } } }';
     await s.gql(q, {}, admin);
