@@ -32,7 +32,7 @@ export interface OcrModelPaths {
   dictionary: string;
   /** Our character classifier (ONNX; its vocabulary and metadata lie beside it). Optional: without it columns are read by PP-OCR alone. */
   characters: string | null;
-  /** The character bigram model. Optional: without it columns are read character by character. */
+  /** The character language model (trigram). Optional: without it columns are read character by character. */
   languageModel: string | null;
 }
 
