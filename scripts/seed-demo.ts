@@ -6,6 +6,7 @@
 import { createApp } from '../src/app.js';
 import { loadConfigOrExit } from '../src/config.js';
 import { servingProcess } from '../src/data-dir.js';
+import { exitForStartupFailure } from '../src/startup-failure.js';
 import { countSeeded, seedCatalogue } from '../src/store/demo-seed.js';
 
 const MAX_ARTEFACTS = 100_000;
@@ -25,7 +26,7 @@ const server = servingProcess(config.dataDir);
 if (server !== null) {
   fail(`A server (pid ${server.pid}, ${server.url}) is running on DATA_DIR ${config.dataDir}: stop it first, then seed.`, 1);
 }
-const app = await createApp(config);
+const app = await createApp(config).catch(exitForStartupFailure);
 try {
   const seeded = countSeeded(app.store);
   if (seeded > 0) {

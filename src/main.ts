@@ -1,7 +1,7 @@
 import { loadConfigOrExit, type Config } from './config.js';
 import { markServing, StartupError } from './data-dir.js';
-import { isAppError } from './errors.js';
 import { buildServer } from './server.js';
+import { exitForStartupFailure } from './startup-failure.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
@@ -37,15 +37,4 @@ async function main(): Promise<void> {
   app.log.info(`GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphiql`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof StartupError) {
-    console.error(`Cannot start: ${error.message}`);
-    process.exit(2);
-  }
-  if (isAppError(error) && (error.code === 'MODEL_MISSING' || error.code === 'MODEL_CORRUPT')) {
-    console.error(`Cannot start: ${error.message}`);
-    process.exit(3);
-  }
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitForStartupFailure);

@@ -1,6 +1,6 @@
 import { createWorker } from './app.js';
 import { loadConfigOrExit } from './config.js';
-import { isAppError } from './errors.js';
+import { exitForStartupFailure } from './startup-failure.js';
 
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
@@ -21,11 +21,4 @@ async function main(): Promise<void> {
   console.log(`Worker ready: ${config.workers} inference threads taking jobs from ${new URL(config.redis.url).host}`);
 }
 
-main().catch((error: unknown) => {
-  if (isAppError(error) && (error.code === 'MODEL_MISSING' || error.code === 'MODEL_CORRUPT')) {
-    console.error(`Cannot start: ${error.message}`);
-    process.exit(3);
-  }
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitForStartupFailure);

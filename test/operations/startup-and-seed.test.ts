@@ -93,11 +93,13 @@ describe.concurrent('start-up problems', () => {
     expect(r.stderr.trim()).toBe(`Cannot start: port 127.0.0.1:${busyPort} is already in use (another server?); set PORT to a free port, or PORT=0 to pick one`);
   });
 
-  it('names DATA_DIR when it cannot be written', { timeout: 60_000 }, async () => {
+  it('names DATA_DIR when it cannot be written, for the server and for seed:demo', { timeout: 90_000 }, async () => {
     const file = path.join(dir, 'a-file');
     writeFileSync(file, 'not a folder');
-    const r = await run(['src/main.ts'], { DATA_DIR: path.join(file, 'data'), PORT: '0' });
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^Cannot start: DATA_DIR .*a-file\/data is not a folder this user can write \(ENOTDIR\); set DATA_DIR to one that is$/);
+    for (const args of [['src/main.ts'], ['scripts/seed-demo.ts', '2']]) {
+      const r = await run(args, { DATA_DIR: path.join(file, 'data'), PORT: '0' });
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr.trim(), args[0]).toMatch(/^Cannot start: DATA_DIR .*a-file\/data is not a folder this user can write \(ENOTDIR\); set DATA_DIR to one that is$/);
+    }
   });
 });
